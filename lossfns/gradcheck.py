@@ -1,0 +1,125 @@
+"""Finite-difference gradient checking, used by the tests and taught in the chapters."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from lossfns._validation import as_float_array, check_scalar
+
+
+@dataclass(frozen=True)
+class GradcheckResult:
+    """Outcome of :func:`gradcheck`; truthy when the check passed.
+
+    ``worst_index`` is the element where analytic and numerical derivatives
+    disagree most relative to the tolerance ``atol + rtol * |numerical|``.
+    """
+
+    passed: bool
+    max_abs_error: float
+    worst_index: tuple
+    analytic: np.ndarray
+    numerical: np.ndarray
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        i = self.worst_index
+        return (
+            f"gradcheck {verdict}: max abs error {self.max_abs_error:.2e} at index {i} "
+            f"(analytic {self.analytic[i]:.6g}, numerical {self.numerical[i]:.6g})"
+        )
+
+
+def numerical_grad(f: Callable[[np.ndarray], float], x, *, eps: float = 1e-6) -> np.ndarray:
+    r"""Central-difference estimate of the gradient of a scalar function.
+
+    .. math:: \frac{\partial f}{\partial x_j} \approx \frac{f(x + \epsilon e_j) - f(x - \epsilon e_j)}{2\epsilon}
+
+    The error of the central difference is :math:`O(\epsilon^2)` for smooth
+    :math:`f`; ``eps = 1e-6`` balances it against float64 round-off.
+
+    Examples
+    --------
+    >>> numerical_grad(lambda v: float((v ** 2).sum()), [1.0, -2.0]).round(6)
+    array([ 2., -4.])
+    """
+    eps = check_scalar("numerical_grad", "eps", eps, low=0.0, low_open=True)
+    x = as_float_array(x, fn="numerical_grad", name="x").copy()
+    grad = np.empty_like(x)
+    flat, out = x.reshape(-1), grad.reshape(-1)
+    for j in range(flat.size):
+        orig = flat[j]
+        flat[j] = orig + eps
+        up = float(f(x))
+        flat[j] = orig - eps
+        down = float(f(x))
+        flat[j] = orig
+        out[j] = (up - down) / (2.0 * eps)
+    return grad
+
+
+def gradcheck(
+    f: Callable[[np.ndarray], float],
+    grad: Callable[[np.ndarray], np.ndarray],
+    x,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-4,
+) -> GradcheckResult:
+    """Compare an analytic gradient with central finite differences.
+
+    Parameters
+    ----------
+    f : callable
+        Scalar function of one array, e.g. ``lambda p: lf.mse(y, p)``.
+    grad : callable
+        Its claimed gradient, returning an array shaped like ``x``.
+    x : array_like
+        Point at which to compare; it is copied, never modified.
+    eps, atol, rtol : float
+        Step of the central difference and tolerances: element ``j`` passes
+        when ``|analytic_j - numerical_j| <= atol + rtol * |numerical_j|``.
+
+    Returns
+    -------
+    GradcheckResult
+        Truthy if every element passes; its ``repr`` names the worst element.
+
+    Raises
+    ------
+    ValueError
+        If ``grad`` returns an array of another shape, or ``x`` is not finite.
+
+    Examples
+    --------
+    >>> import lossfns as lf
+    >>> y = [1.0, 2.0, 3.0]
+    >>> bool(gradcheck(lambda p: lf.mse(y, p), lambda p: lf.mse_grad(y, p), [0.5, 2.5, 2.0]))
+    True
+    >>> wrong_sign = lambda p: -lf.mse_grad(y, p)
+    >>> bool(gradcheck(lambda p: lf.mse(y, p), wrong_sign, [0.5, 2.5, 2.0]))
+    False
+    """
+    atol = check_scalar("gradcheck", "atol", atol, low=0.0)
+    rtol = check_scalar("gradcheck", "rtol", rtol, low=0.0)
+    x = as_float_array(x, fn="gradcheck", name="x")
+    analytic = np.asarray(grad(x.copy()), dtype=np.float64)
+    if analytic.shape != x.shape:
+        raise ValueError(f"gradcheck: grad returned shape {analytic.shape} but x has shape {x.shape}")
+    numerical = numerical_grad(f, x, eps=eps)
+    err = np.abs(analytic - numerical)
+    excess = err - (atol + rtol * np.abs(numerical))
+    worst = np.unravel_index(int(np.argmax(excess)), x.shape) if x.ndim else ()
+    return GradcheckResult(
+        passed=bool(np.all(excess <= 0)),
+        max_abs_error=float(err.max()),
+        worst_index=tuple(int(i) for i in worst),
+        analytic=analytic,
+        numerical=numerical,
+    )

@@ -1,0 +1,74 @@
+"""The shared validation and reduction helpers in lossfns._validation."""
+import numpy as np
+import pytest
+
+from lossfns import _validation as v
+
+
+def test_as_float_array_converts_lists_ints_and_bools_to_float64():
+    assert v.as_float_array([1, 2], fn="f", name="x").dtype == np.float64
+    assert v.as_float_array(np.array([True, False]), fn="f", name="x").tolist() == [1.0, 0.0]
+    assert v.as_float_array(3, fn="f", name="x").shape == ()
+
+
+def test_as_float_array_never_writes_into_the_callers_array():
+    x = np.array([1.0, 2.0])
+    out = v.as_float_array(x, fn="f", name="x")
+    assert out is x or not np.shares_memory(out, x)  # float64 input may be returned as is ...
+    assert out.base is None or out.base is not x  # ... but never as a view of another buffer
+
+
+@pytest.mark.parametrize("bad", ["abc", b"abc", ["a", "b"], [object()], [1 + 2j], {"a": 1}])
+def test_non_numeric_input_is_a_type_error_naming_function_and_argument(bad):
+    with pytest.raises(TypeError, match=r"^lossname: y_pred "):
+        v.as_float_array(bad, fn="lossname", name="y_pred")
+
+
+def test_ragged_input_is_a_type_error():
+    with pytest.raises(TypeError, match="y_true could not be read"):
+        v.as_float_array([[1.0, 2.0], [3.0]], fn="f", name="y_true")
+
+
+@pytest.mark.parametrize("bad", [[1.0, np.nan], [np.inf], [[0.0, -np.inf]]])
+def test_nan_and_inf_are_value_errors(bad):
+    with pytest.raises(ValueError, match=r"^f: y_true contains 1 NaN or infinite value\(s\)"):
+        v.as_float_array(bad, fn="f", name="y_true")
+
+
+def test_empty_input_is_a_value_error():
+    with pytest.raises(ValueError, match="f: x is empty"):
+        v.as_float_array([], fn="f", name="x")
+
+
+def test_shape_mismatch_message_names_both_arguments_and_shapes():
+    with pytest.raises(ValueError, match=r"^mse: y_pred has shape \(3, 2\) but y_true has shape \(3,\)$"):
+        v.check_same_shape("mse", np.zeros(3), np.zeros((3, 2)), "y_true", "y_pred")
+
+
+@pytest.mark.parametrize("bad", ["avg", "MEAN", None, 1])
+def test_unknown_reduction_lists_the_allowed_ones(bad):
+    with pytest.raises(ValueError, match="reduction must be one of 'mean', 'sum', 'none'"):
+        v.check_reduction("f", bad)
+
+
+def test_check_scalar_states_the_interval():
+    assert v.check_scalar("huber", "delta", 2, low=0.0, low_open=True) == 2.0
+    with pytest.raises(ValueError, match=r"^huber: delta must lie in \(0, inf\), got -1.0$"):
+        v.check_scalar("huber", "delta", -1.0, low=0.0, low_open=True)
+    with pytest.raises(ValueError, match=r"q must lie in \(0, 1\), got 1.0"):
+        v.check_scalar("quantile", "q", 1.0, low=0.0, high=1.0, low_open=True, high_open=True)
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        v.check_scalar("f", "p", float("nan"), low=0.0, high=1.0)
+    with pytest.raises(TypeError, match="delta must be a real number, got str"):
+        v.check_scalar("huber", "delta", "1", low=0.0)
+    with pytest.raises(TypeError, match="got bool"):
+        v.check_scalar("huber", "delta", True, low=0.0)
+
+
+def test_reduce_and_reduce_grad():
+    values = np.array([1.0, 2.0, 6.0])
+    assert v.reduce(values, "mean") == 3.0 and isinstance(v.reduce(values, "mean"), np.float64)
+    assert v.reduce(values, "sum") == 9.0 and isinstance(v.reduce(values, "sum"), np.float64)
+    assert v.reduce(values, "none") is values
+    np.testing.assert_array_equal(v.reduce_grad(values, "mean", 3), values / 3)
+    np.testing.assert_array_equal(v.reduce_grad(values, "sum", 3), values)
