@@ -1,6 +1,6 @@
 """Settings shared by the whole test run (unit tests, doctests and nbval)."""
 import os
 
-# Plots in unit tests never open a window; TensorFlow keeps its C++ log lines to itself.
-os.environ.setdefault("MPLBACKEND", "Agg")
+# TensorFlow keeps its C++ log lines and oneDNN notice to itself (kernels started by nbval inherit this).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

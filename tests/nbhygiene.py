@@ -12,6 +12,7 @@ import pathlib
 import re
 
 import yaml
+
 from lossfns.coursework import setup_cell_source
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

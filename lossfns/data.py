@@ -1,0 +1,209 @@
+"""Offline data sets and deterministic data helpers for the chapters.
+
+Nothing here downloads: data come from files that ship inside installed
+packages (scikit-learn's bundled diabetes table). Randomness only enters
+through a ``seed`` argument, so every chapter that calls these helpers prints
+the same numbers on every run.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from lossfns._validation import as_float_array, check_scalar
+
+__all__ = ["add_outliers", "diabetes", "standardize", "train_test_split"]
+
+
+def standardize(X: ArrayLike, *, ref: ArrayLike | None = None) -> np.ndarray:
+    r"""Centre and scale every column to mean 0 and standard deviation 1.
+
+    .. math:: x'_{ij} = \frac{x_{ij} - \mu_j}{\sigma_j}
+
+    with the mean :math:`\mu_j` and population standard deviation
+    :math:`\sigma_j` (``ddof=0``) of column :math:`j` of ``ref``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d) or (n,)
+        Data to transform.
+    ref : array_like, shape (m, d) or (m,), optional
+        Data whose statistics are used; defaults to ``X`` itself. Pass the
+        training set here to scale a test set with training statistics.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array shaped like ``X``; the input is not modified.
+
+    Raises
+    ------
+    ValueError
+        If a column of ``ref`` is constant (its standard deviation is 0), or
+        ``X`` and ``ref`` have a different number of columns.
+
+    Examples
+    --------
+    >>> standardize([[1.0, 10.0], [3.0, 30.0]])
+    array([[-1., -1.],
+           [ 1.,  1.]])
+    """
+    X = as_float_array(X, fn="standardize", name="X")
+    R = X if ref is None else as_float_array(ref, fn="standardize", name="ref")
+    if X.shape[1:] != R.shape[1:]:
+        raise ValueError(f"standardize: X has shape {X.shape} but ref has shape {R.shape}; "
+                         "the shapes must agree after the first (sample) axis")
+    mu, sigma = R.mean(axis=0), R.std(axis=0)
+    if np.any(sigma == 0):
+        cols = np.flatnonzero(np.atleast_1d(sigma == 0)).tolist()
+        raise ValueError(f"standardize: column(s) {cols} of ref are constant; cannot scale to unit variance")
+    return (X - mu) / sigma
+
+
+_standardize = standardize  # `diabetes` has a keyword argument of the same name
+
+
+def diabetes(*, standardize: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The diabetes regression data of Efron et al. (2004), bundled with scikit-learn.
+
+    442 patients, ten baseline measurements (age, sex, body-mass index,
+    average blood pressure and six blood serum values ``s1`` … ``s6``) and a
+    quantitative measure of disease progression one year later (25 … 346).
+
+    Parameters
+    ----------
+    standardize : bool, default True
+        If True, every feature column has mean 0 and standard deviation 1
+        (see :func:`lossfns.data.standardize`); if False, the features are in
+        their original units (age in years, sex coded 1/2, …). The target is
+        never scaled.
+
+    Returns
+    -------
+    X : numpy.ndarray, shape (442, 10), float64
+    y : numpy.ndarray, shape (442,), float64
+    feature_names : list of str
+
+    Notes
+    -----
+    scikit-learn's own ``load_diabetes()`` returns features already centred
+    and scaled so that each column has Euclidean norm 1 (not standard
+    deviation 1). We read the raw values (``scaled=False``) and scale them
+    ourselves so that learning rates are comparable with other standardised
+    data sets. Requires scikit-learn; nothing is downloaded.
+
+    References
+    ----------
+    B. Efron, T. Hastie, I. Johnstone and R. Tibshirani, "Least angle
+    regression", *Annals of Statistics* 32(2), 407–499 (2004).
+
+    Examples
+    --------
+    >>> X, y, names = diabetes()
+    >>> X.shape, y.shape, names[2]
+    ((442, 10), (442,), 'bmi')
+    >>> bool(abs(X.mean()) < 1e-12)
+    True
+    """
+    from sklearn.datasets import load_diabetes
+
+    bunch = load_diabetes(scaled=False)
+    X = np.asarray(bunch.data, dtype=np.float64)
+    y = np.asarray(bunch.target, dtype=np.float64)
+    if standardize:
+        X = _standardize(X)
+    return X, y, [str(name) for name in bunch.feature_names]
+
+
+def train_test_split(*arrays: ArrayLike, test_size: float = 0.25, seed: int = 0) -> list[np.ndarray]:
+    """Shuffle the samples with a seeded generator and split them in two.
+
+    Parameters
+    ----------
+    *arrays : array_like
+        One or more arrays with the same length along the first axis.
+    test_size : float, default 0.25
+        Fraction of samples in the test part, in (0, 1); the number of test
+        samples is ``round(test_size * n)``, at least 1 and at most ``n - 1``.
+    seed : int, default 0
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same
+        split on every machine.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        ``[a_train, a_test, b_train, b_test, ...]``, like scikit-learn's
+        function of the same name. Arrays keep their dtype.
+
+    Raises
+    ------
+    ValueError
+        If no array is given, the lengths differ, there are fewer than two
+        samples, or ``test_size`` is outside (0, 1).
+
+    Examples
+    --------
+    >>> X_tr, X_te, y_tr, y_te = train_test_split(np.arange(10).reshape(5, 2), np.arange(5), test_size=0.4)
+    >>> X_tr.shape, X_te.shape, y_te.shape
+    ((3, 2), (2, 2), (2,))
+    """
+    if not arrays:
+        raise ValueError("train_test_split: at least one array is required")
+    test_size = check_scalar("train_test_split", "test_size", test_size,
+                             low=0.0, high=1.0, low_open=True, high_open=True)
+    arrays = [np.asarray(a) for a in arrays]
+    lengths = [len(a) if a.ndim else 0 for a in arrays]
+    if len(set(lengths)) != 1:
+        raise ValueError(f"train_test_split: arrays have different numbers of samples {lengths}")
+    n = lengths[0]
+    if n < 2:
+        raise ValueError(f"train_test_split: need at least 2 samples to split, got {n}")
+    n_test = min(max(int(round(test_size * n)), 1), n - 1)
+    order = np.random.default_rng(seed).permutation(n)
+    test, train = order[:n_test], order[n_test:]
+    return [part for a in arrays for part in (a[train], a[test])]
+
+
+def add_outliers(y: ArrayLike, n: int, *, shift: float = 5.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    r"""Return a copy of ``y`` in which ``n`` randomly chosen targets are shifted upwards.
+
+    .. math:: y'_i = y_i + \text{shift}\cdot\operatorname{std}(y) \quad (i \in \text{chosen})
+
+    A one-sided contamination, like a recording error that always inflates
+    the value: it moves the mean (and every least-squares fit) but hardly the
+    median.
+
+    Parameters
+    ----------
+    y : array_like, shape (m,)
+        Clean targets; not modified.
+    n : int
+        How many targets to corrupt, ``0 <= n <= m``.
+    shift : float, default 5.0
+        Size of the shift in standard deviations of ``y``; must be > 0.
+    seed : int, default 0
+        Seed that chooses the corrupted indices.
+
+    Returns
+    -------
+    y_out : numpy.ndarray, shape (m,), float64
+        Targets with outliers.
+    idx : numpy.ndarray of int, shape (n,)
+        Sorted indices of the corrupted targets.
+
+    Examples
+    --------
+    >>> y_out, idx = add_outliers([1.0, 2.0, 3.0, 4.0], 1, shift=2.0, seed=1)
+    >>> idx.tolist(), bool(y_out[idx[0]] > 4.0)
+    ([1], True)
+    """
+    y = as_float_array(y, fn="add_outliers", name="y")
+    if y.ndim != 1:
+        raise ValueError(f"add_outliers: y must be one-dimensional, got shape {y.shape}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= y.size:
+        raise ValueError(f"add_outliers: n must be an integer in [0, {y.size}], got {n!r}")
+    shift = check_scalar("add_outliers", "shift", shift, low=0.0, low_open=True)
+    idx = np.sort(np.random.default_rng(seed).choice(y.size, size=int(n), replace=False))
+    out = y.copy()
+    out[idx] += shift * y.std()
+    return out, idx

@@ -1,0 +1,517 @@
+"""Automatic checkers for the exercises of the course.
+
+An exercise in a chapter is three cells: the task (markdown), a solution cell
+tagged ``solution`` whose answer sits between ``# BEGIN SOLUTION`` and
+``# END SOLUTION`` (the student version replaces it with ``...``), and a check
+cell whose last line is ::
+
+    lf.exercises.check("1.1", mse_by_hand)
+
+:func:`check` calls the candidate function on named cases (ordinary inputs and
+edge cases) and compares each answer with a reference computed by
+:mod:`lossfns` or by an independent method (finite differences, a closed
+form), never by a copy of the solution. A wrong answer does not raise, so
+"Run all" carries on; the result says which case failed, on what input, and
+what was expected. Nothing is printed.
+
+Adding an exercise
+------------------
+Write a judge ``judge(got, args)`` that raises :class:`CaseFailed` with a
+short message when ``got`` is wrong for the inputs ``args`` (the helpers
+:func:`expect_number` and :func:`expect_array` cover most needs), list the
+:class:`Case` objects, and :func:`register` an :class:`Exercise`. A case that
+sets ``raises=ValueError`` instead checks that the candidate rejects its input.
+"""
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lossfns.gradcheck import numerical_grad
+from lossfns.regression import mse
+
+__all__ = [
+    "ATOL", "RTOL", "Case", "CaseFailed", "CheckResult", "Exercise",
+    "check", "describe", "expect_array", "expect_number", "get", "ids", "register",
+]
+
+RTOL = 1e-7
+"""Default relative tolerance of :func:`expect_number` and :func:`expect_array`."""
+
+ATOL = 1e-10
+"""Default absolute tolerance of :func:`expect_number` and :func:`expect_array`."""
+
+_SHOW_MAX = 8  # arrays with more elements are described by their shape only
+
+
+class CaseFailed(Exception):
+    """Raised by a judge when an answer is wrong; the message is shown to the student."""
+
+
+class _ReturnedNothing(CaseFailed):
+    """The candidate returned ``None`` (or ``...``): it is still the student stub."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input on which a candidate is run.
+
+    ``args`` are passed positionally to the candidate (copies, so a candidate
+    cannot change them for the next case). ``judge(got, args)`` raises
+    :class:`CaseFailed` if ``got`` is wrong. A case with ``raises`` set
+    (e.g. ``ValueError``) passes only if the candidate raises that exception.
+    """
+
+    name: str
+    args: tuple
+    judge: Callable[[Any, tuple], None] | None = None
+    raises: type[Exception] | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise: its id (``"1.1"``), title, the function the student writes, and its cases."""
+
+    id: str
+    title: str
+    function: str
+    params: tuple[str, ...]
+    cases: tuple[Case, ...]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of :func:`check`; truthy when every case passed.
+
+    Its ``repr`` is one line per result, beginning ``✓ Exercise <id>`` or
+    ``✗ Exercise <id>``; :func:`lossfns.coursework.grade` reads those lines.
+    """
+
+    exercise: str
+    title: str
+    n_cases: int
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        head = f"Exercise {self.exercise} ({self.title})"
+        if self.passed:
+            return f"✓ {head}: all {self.n_cases} cases pass"
+        if len(self.failures) == 1:
+            return f"✗ {head}: {self.failures[0]}"
+        lines = [f"✗ {head}: {len(self.failures)} of {self.n_cases} cases failed"]
+        lines += [f"  - {message}" for message in self.failures]
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+
+_EXERCISES: dict[str, Exercise] = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add ``exercise`` to the registry; a second exercise with the same id is an error."""
+    if exercise.id in _EXERCISES:
+        raise ValueError(f"exercises.register: an exercise with id {exercise.id!r} is already registered")
+    if not exercise.cases:
+        raise ValueError(f"exercises.register: exercise {exercise.id!r} has no cases")
+    for case in exercise.cases:
+        if (case.judge is None) == (case.raises is None):
+            raise ValueError(
+                f"exercises.register: case {case.name!r} of exercise {exercise.id!r} "
+                "needs exactly one of judge and raises"
+            )
+        if len(case.args) != len(exercise.params):
+            raise ValueError(
+                f"exercises.register: case {case.name!r} of exercise {exercise.id!r} has "
+                f"{len(case.args)} arguments but the function takes {len(exercise.params)}"
+            )
+    _EXERCISES[exercise.id] = exercise
+    return exercise
+
+
+def _id_key(exercise_id: str) -> tuple:
+    # "1.10" after "1.9"; numbered parts before named ones
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in exercise_id.split("."))
+
+
+def ids() -> tuple[str, ...]:
+    """The registered exercise ids in chapter order.
+
+    Examples
+    --------
+    >>> ids()[:4]
+    ('1.1', '1.2', '1.3', '1.4')
+    """
+    return tuple(sorted(_EXERCISES, key=_id_key))
+
+
+def get(exercise_id: str) -> Exercise:
+    """Return the exercise with id ``exercise_id``; ``KeyError`` names the known ids."""
+    if not isinstance(exercise_id, str):
+        raise TypeError(
+            f"exercises.check: exercise_id must be a string such as '1.1', "
+            f"got {exercise_id!r} ({type(exercise_id).__name__})"
+        )
+    try:
+        return _EXERCISES[exercise_id]
+    except KeyError:
+        raise KeyError(
+            f"exercises.check: no exercise {exercise_id!r}; known exercises: {', '.join(ids())}"
+        ) from None
+
+
+def check(exercise_id: str, candidate: Callable) -> CheckResult:
+    """Run the candidate solution of an exercise on its cases.
+
+    Parameters
+    ----------
+    exercise_id : str
+        The exercise number as printed in the chapter, e.g. ``"1.1"``.
+    candidate : callable
+        The function the student wrote.
+
+    Returns
+    -------
+    CheckResult
+        Truthy if every case passed. Its ``repr`` reads
+        ``✓ Exercise 1.1 (MSE by hand): all 5 cases pass`` or names each
+        failing case with its inputs, the expected and the received answer,
+        or the exception the candidate raised.
+
+    Raises
+    ------
+    KeyError
+        If no exercise has this id (the message lists the known ids).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check("1.1", lambda y_true, y_pred: np.mean((np.asarray(y_pred) - y_true) ** 2))
+    ✓ Exercise 1.1 (MSE by hand): all 5 cases pass
+    >>> check("1.1", lambda y_true, y_pred: np.mean(np.abs(np.asarray(y_pred) - y_true))).passed
+    False
+    >>> def stub(y_true, y_pred):
+    ...     ...
+    >>> check("1.1", stub)
+    ✗ Exercise 1.1 (MSE by hand): case 'lists': returned None — did you replace the `...`?
+    """
+    exercise = get(exercise_id)
+    n = len(exercise.cases)
+    if not callable(candidate):
+        message = f"expected the function {exercise.function}, got {type(candidate).__name__}"
+        return CheckResult(exercise.id, exercise.title, n, [message])
+    failures = []
+    for case in exercise.cases:
+        shown = describe(exercise.params, case.args)
+        try:
+            _run_case(candidate, case, exercise.params)
+        except _ReturnedNothing as exc:
+            failures.append(f"case {case.name!r}: {exc}")
+            break  # a stub fails every case the same way; one message is enough
+        except CaseFailed as exc:
+            failures.append(f"case {case.name!r} failed for {shown}: {exc}")
+    return CheckResult(exercise.id, exercise.title, n, failures)
+
+
+def _run_case(candidate: Callable, case: Case, params: tuple[str, ...]) -> None:
+    args = copy.deepcopy(case.args)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            got = candidate(*args)
+    except Exception as exc:  # the candidate's own error is the feedback
+        if case.raises is not None and isinstance(exc, case.raises):
+            return
+        expected = f"expected {case.raises.__name__}, but it " if case.raises else ""
+        raise CaseFailed(f"{expected}raised {_exception_text(exc)}") from None
+    if case.raises is not None:
+        raise CaseFailed(f"expected {case.raises.__name__}, but it returned {_fmt(got)}")
+    if got is None or got is Ellipsis:
+        raise _ReturnedNothing(f"returned {got!r} — did you replace the `...`?")
+    for name, before, after in zip(params, case.args, args, strict=True):
+        if not _unchanged(before, after):
+            raise CaseFailed(f"it changed its argument {name} in place; work on a copy instead")
+    case.judge(got, case.args)
+
+
+def _exception_text(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if len(text) > 150:
+        text = text[:147] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _unchanged(before, after) -> bool:
+    if isinstance(before, (str, bytes)) or before is None:
+        return before == after
+    try:
+        return bool(np.array_equal(np.asarray(before), np.asarray(after)))
+    except (TypeError, ValueError):
+        return True  # not an array: nothing we can compare
+
+
+def _fmt(value) -> str:
+    """Short, deterministic text for a number, an array or anything else."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        return repr(value)
+    try:
+        arr = np.asarray(value)
+    except Exception:  # an object that refuses conversion
+        return f"a {type(value).__name__}"
+    if arr.dtype.kind not in "biuf":
+        return f"a {type(value).__name__}"
+    if arr.ndim == 0:
+        return f"{float(arr):.6g}" if arr.dtype.kind == "f" else str(arr.item())
+    if arr.size > _SHOW_MAX:
+        return f"an array of shape {arr.shape}"
+    text = np.array2string(
+        arr, separator=", ", max_line_width=10_000, formatter={"float_kind": lambda v: f"{v:.4g}"}
+    )
+    return " ".join(text.split())
+
+
+def describe(params: tuple[str, ...], args: tuple) -> str:
+    """Inputs in short, e.g. ``y_true=[1, 2], y_pred=[1, 3]``, as printed in feedback.
+
+    Examples
+    --------
+    >>> describe(("X", "reduction"), (np.zeros((20, 3)), "mean"))
+    "X=an array of shape (20, 3), reduction='mean'"
+    """
+    return ", ".join(f"{name}={_fmt(value)}" for name, value in zip(params, args, strict=True))
+
+
+def _as_array(got) -> np.ndarray:
+    if isinstance(got, (str, bytes)):
+        raise CaseFailed(f"expected numbers, got the string {got!r}")
+    try:
+        arr = np.asarray(got)
+    except Exception:  # ragged lists and odd objects
+        raise CaseFailed(f"expected numbers, got {type(got).__name__}") from None
+    if arr.dtype.kind not in "iuf":
+        raise CaseFailed(f"expected numbers, got {type(got).__name__} of dtype {arr.dtype}")
+    return arr.astype(np.float64)
+
+
+def _differ(expected: float, got: float) -> tuple[str, str]:
+    a, b = f"{expected:.6g}", f"{got:.6g}"
+    return (a, b) if a != b else (f"{expected:.17g}", f"{got:.17g}")
+
+
+def _as_number(got) -> float:
+    if isinstance(got, (bool, np.bool_)):
+        raise CaseFailed(f"expected a number, got the bool {got!r}")
+    arr = _as_array(got)
+    if arr.ndim != 0:
+        raise CaseFailed(f"expected a single number, got an array of shape {arr.shape}")
+    return float(arr)
+
+
+def expect_number(got, expected: float, *, rtol: float = RTOL, atol: float = ATOL) -> float:
+    """Raise :class:`CaseFailed` unless ``got`` is one real number close to ``expected``.
+
+    Examples
+    --------
+    >>> expect_number(np.float64(2.5), 2.5)
+    2.5
+    >>> expect_number([1.0, 2.0], 2.5)
+    Traceback (most recent call last):
+    ...
+    lossfns.exercises.CaseFailed: expected a single number, got an array of shape (2,)
+    """
+    value = _as_number(got)
+    if not np.isclose(value, expected, rtol=rtol, atol=atol):
+        want, have = _differ(float(expected), value)
+        raise CaseFailed(f"expected {want}, got {have}")
+    return value
+
+
+def expect_array(got, expected, *, rtol: float = RTOL, atol: float = ATOL) -> np.ndarray:
+    """Raise :class:`CaseFailed` unless ``got`` has the shape of ``expected`` and is close to it.
+
+    Examples
+    --------
+    >>> expect_array([[1.0], [2.0]], np.array([1.0, 2.0]))
+    Traceback (most recent call last):
+    ...
+    lossfns.exercises.CaseFailed: expected an array of shape (2,), got shape (2, 1)
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    arr = _as_array(got)
+    if arr.shape != expected.shape:
+        have = "a single number" if arr.ndim == 0 else f"shape {arr.shape}"
+        raise CaseFailed(f"expected an array of shape {expected.shape}, got {have}")
+    close = np.isclose(arr, expected, rtol=rtol, atol=atol)
+    if close.all():
+        return arr
+    if expected.size <= _SHOW_MAX:
+        raise CaseFailed(f"expected {_fmt(expected)}, got {_fmt(arr)}")
+    worst = np.unravel_index(int(np.argmax(np.abs(arr - expected) * ~close)), arr.shape)
+    where = tuple(int(i) for i in worst)
+    want, have = _differ(float(expected[worst]), float(arr[worst]))
+    raise CaseFailed(
+        f"{int(np.count_nonzero(~close))} of {arr.size} entries are wrong; "
+        f"worst at index {where}: expected {want}, got {have}"
+    )
+
+
+# --- Chapter 1: foundations -------------------------------------------------------------------
+
+def _judge_mse(got, args) -> None:
+    y_true, y_pred = args
+    expect_number(got, mse(y_true, y_pred))
+
+
+register(Exercise(
+    id="1.1",
+    title="MSE by hand",
+    function="mse_by_hand",
+    params=("y_true", "y_pred"),
+    cases=(
+        Case("lists", ([1.0, 2.0, 3.0], [1.0, 2.0, 5.0]), _judge_mse),
+        Case("errors of both signs", ([0.0, 0.0, 0.0, 0.0], [-1.0, 1.0, -2.0, 2.0]), _judge_mse),
+        Case("2-D arrays", (np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
+                            np.array([[1.5, 2.0, 2.0], [4.0, 7.0, 6.0]])), _judge_mse),
+        Case("single element", ([3.0], [5.0]), _judge_mse),
+        Case("large errors", (np.zeros(4), np.array([0.0, 0.0, 0.0, 1000.0])), _judge_mse),
+    ),
+))
+
+
+def _linear_mse(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    return float(np.mean((X @ w - y) ** 2))
+
+
+def _judge_linear_grad(got, args) -> None:
+    X, y, w = args
+    reference = numerical_grad(lambda v: _linear_mse(X, y, v), w)  # central differences
+    expect_array(got, reference, rtol=1e-5, atol=1e-6)
+
+
+def _linear_grad_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(12)
+    X20, w20 = rng.normal(size=(20, 4)), rng.normal(size=4)
+    y20 = X20 @ rng.normal(size=4) + 0.1 * rng.normal(size=20)
+    X1, y1, w1 = rng.normal(size=(1, 3)), rng.normal(size=1), rng.normal(size=3)
+    x_col = np.arange(1.0, 11.0)[:, None]
+    Xm = rng.normal(size=(15, 3))
+    ym = Xm @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=15)
+    w_min = np.linalg.lstsq(Xm, ym, rcond=None)[0]
+    return (
+        Case("small", (np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([1.0, 2.0, 3.0]),
+                       np.zeros(2)), _judge_linear_grad),
+        Case("random 20 x 4", (X20, y20, w20), _judge_linear_grad),
+        Case("one sample", (X1, y1, w1), _judge_linear_grad),
+        Case("one feature", (x_col, 2.0 * x_col[:, 0] + 1.0, np.array([0.5])), _judge_linear_grad),
+        Case("at the minimum", (Xm, ym, w_min), _judge_linear_grad),
+    )
+
+
+register(Exercise(
+    id="1.2",
+    title="gradient of the linear-model MSE",
+    function="linear_mse_grad",
+    params=("X", "y", "w"),
+    cases=_linear_grad_cases(),
+))
+
+
+def _judge_reduce(got, args) -> None:
+    per_sample, reduction = args
+    values = np.asarray(per_sample, dtype=np.float64)
+    if reduction == "none":
+        expect_array(got, values)
+    else:
+        expect_number(got, values.sum() / (values.size if reduction == "mean" else 1))
+
+
+register(Exercise(
+    id="1.3",
+    title="reductions",
+    function="reduce_losses",
+    params=("per_sample", "reduction"),
+    cases=(
+        Case("mean", (np.array([1.0, 2.0, 3.0, 4.0]), "mean"), _judge_reduce),
+        Case("sum", (np.array([1.0, 2.0, 3.0, 4.0]), "sum"), _judge_reduce),
+        Case("none", (np.array([1.0, 2.0, 3.0, 4.0]), "none"), _judge_reduce),
+        Case("mean of a 2-D array", (np.array([[1.0, 2.0], [3.0, 10.0]]), "mean"), _judge_reduce),
+        Case("unknown reduction", (np.array([1.0, 2.0, 3.0]), "median"), raises=ValueError),
+    ),
+))
+
+
+def _lr_bound(X: np.ndarray) -> float:
+    # lambda_max(2/n X^T X) = 2/n * sigma_max(X)^2, so the bound 2 / lambda_max is n / sigma_max^2
+    return X.shape[0] / np.linalg.norm(X, 2) ** 2
+
+
+def _judge_lr_value(got, args) -> None:
+    (X,) = args
+    expect_number(got, _lr_bound(X), rtol=1e-6)
+
+
+def _gd_shrink(X: np.ndarray, y: np.ndarray, lr: float, steps: int = 200) -> float:
+    """Distance to the minimiser after ``steps`` steps of gradient descent, relative to the start."""
+    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    start = w_star + np.linspace(1.0, -0.5, X.shape[1])
+    w = start.copy()
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            w = w - lr * (2.0 / X.shape[0]) * (X.T @ (X @ w - y))
+        return float(np.linalg.norm(w - w_star) / np.linalg.norm(start - w_star))
+
+
+def _judge_lr_behaviour(got, X: np.ndarray, y: np.ndarray) -> None:
+    """Run gradient descent just below and just above the candidate's bound."""
+    lr = _as_number(got)
+    if not (np.isfinite(lr) and lr > 0):
+        raise CaseFailed(f"a learning rate must be a positive number, got {_fmt(lr)}")
+    below, above = _gd_shrink(X, y, 0.9 * lr), _gd_shrink(X, y, 1.1 * lr)
+    if not above > 1e3:
+        raise CaseFailed(
+            f"gradient descent with lr = 1.1 x your bound ({1.1 * lr:.4g}) did not diverge "
+            f"(after 200 steps its distance to the minimum is {above:.3g} times the initial one), "
+            "so your bound is too small"
+        )
+    if not below < 1e-3:
+        raise CaseFailed(
+            f"gradient descent with lr = 0.9 x your bound ({0.9 * lr:.4g}) did not converge "
+            f"(after 200 steps its distance to the minimum is {below:.3g} times the initial one), "
+            "so your bound is too large"
+        )
+
+
+def _lr_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(14)
+    X_gd = rng.normal(size=(200, 3))
+    y_gd = X_gd @ np.array([1.0, -1.0, 2.0]) + 0.5 * rng.normal(size=200)
+    return (
+        Case("identity design", (np.eye(4),), _judge_lr_value),
+        Case("random 50 x 3", (rng.normal(size=(50, 3)),), _judge_lr_value),
+        Case("one feature", (np.arange(1.0, 6.0)[:, None],), _judge_lr_value),
+        Case("features on different scales", (rng.normal(size=(30, 3)) * [1.0, 10.0, 100.0],),
+             _judge_lr_value),
+        Case("gradient descent at 0.9x and 1.1x the bound", (X_gd,),
+             lambda got, args: _judge_lr_behaviour(got, args[0], y_gd)),
+    )
+
+
+register(Exercise(
+    id="1.4",
+    title="largest stable learning rate",
+    function="max_stable_lr",
+    params=("X",),
+    cases=_lr_cases(),
+))

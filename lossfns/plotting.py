@@ -1,0 +1,307 @@
+"""The course's plotting helpers: one style, applied without touching global state.
+
+Every helper takes a Matplotlib ``ax``, draws on it and returns it, so cells
+can compose them. The course look (figure size, resolution, grid, colours) is
+applied by the :func:`style` context manager, which restores Matplotlib's
+settings when the block ends::
+
+    with lf.plotting.style():
+        fig, ax = plt.subplots()
+        lf.plotting.loss_curve(ax, losses, label="gradient descent")
+        plt.show()
+
+This is the only module of :mod:`lossfns` that imports Matplotlib.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
+from matplotlib.ticker import FuncFormatter
+from numpy.typing import ArrayLike
+
+__all__ = ["COLORS", "COURSE_RC", "landscape", "loss_and_derivative", "loss_curve", "style"]
+
+#: Okabe–Ito palette: distinguishable with the common forms of colour blindness.
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+#: Settings applied inside :func:`style`. Small figures keep the notebooks light.
+COURSE_RC = {
+    "figure.figsize": (6.0, 3.5),
+    "figure.dpi": 90,
+    "savefig.dpi": 90,
+    "figure.constrained_layout.use": True,
+    "axes.prop_cycle": mpl.cycler(color=COLORS),
+    "axes.grid": True,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "grid.alpha": 0.3,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "lines.linewidth": 1.8,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "image.cmap": "viridis",
+}
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    """Draw in the course style inside a ``with`` block; settings are restored on exit.
+
+    Create the figure *and* call ``plt.show()`` inside the block: Matplotlib
+    reads most settings when an artist is created.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> before = mpl.rcParams["axes.grid"]
+    >>> with style():
+    ...     bool(mpl.rcParams["axes.grid"])
+    True
+    >>> mpl.rcParams["axes.grid"] == before
+    True
+    """
+    with mpl.rc_context(COURSE_RC):
+        yield
+
+
+def _label(ax: Axes, *, title: str | None, xlabel: str | None, ylabel: str | None,
+           defaults: tuple[str, str, str]) -> None:
+    """Set title and axis labels: given values always, defaults only where ``ax`` has none yet."""
+    for value, default, get, set_ in zip(
+        (title, xlabel, ylabel), defaults,
+        (ax.get_title, ax.get_xlabel, ax.get_ylabel), (ax.set_title, ax.set_xlabel, ax.set_ylabel),
+        strict=True,
+    ):
+        if value is not None:
+            set_(value)
+        elif not get():
+            set_(default)
+
+
+def _tick_label(value: float, _pos=None) -> str:
+    """Colour-bar tick text: plain numbers (``12,500``, ``3.5``, ``0.012``), no ``1.2e+04``."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def _check_axes(fn: str, ax) -> None:
+    if not isinstance(ax, Axes):
+        raise TypeError(f"{fn}: ax must be a matplotlib Axes, got {type(ax).__name__}")
+
+
+def loss_curve(
+    ax: Axes,
+    losses: ArrayLike,
+    *,
+    label: str | None = None,
+    logy: bool = False,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    **plot_kwargs,
+) -> Axes:
+    """Plot a loss against the optimisation step (step 0 is the starting point).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    losses : array_like, shape (steps,)
+        Loss after each step. Values that overflowed to ``inf`` are left out
+        of the line, so a diverging run can be plotted as it is.
+    label : str, optional
+        Legend entry; a legend is drawn when given.
+    logy : bool, default False
+        Logarithmic loss axis, for curves that span several decades.
+    title, xlabel, ylabel : str, optional
+        Default to "Training loss", "step" and "loss" where ``ax`` has none
+        yet; put units into ``ylabel`` where the loss has them.
+    **plot_kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot` (``color``, ``ls``, ...).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``losses`` is not one-dimensional or empty.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> loss_curve(ax, [4.0, 2.0, 1.0], label="GD") is ax
+    True
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('step', 'loss')
+    >>> plt.close(fig)
+    """
+    _check_axes("loss_curve", ax)
+    values = np.asarray(losses, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"loss_curve: losses must be a non-empty 1-D sequence, got shape {values.shape}")
+    ax.plot(np.arange(values.size), np.where(np.isfinite(values), values, np.nan), label=label, **plot_kwargs)
+    if logy:
+        ax.set_yscale("log")
+    _label(ax, title=title, xlabel=xlabel, ylabel=ylabel, defaults=("Training loss", "step", "loss"))
+    if label is not None:
+        ax.legend()
+    return ax
+
+
+def landscape(
+    ax: Axes,
+    W1: ArrayLike,
+    W2: ArrayLike,
+    Z: ArrayLike,
+    *,
+    levels: int = 20,
+    log: bool = False,
+    minimum: tuple[float, float] | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    colorbar_label: str | None = "loss",
+) -> Axes:
+    r"""Filled contour plot of a loss over a grid of two parameters.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    W1, W2 : array_like, shape (m, k)
+        Parameter grid, as returned by ``np.meshgrid``.
+    Z : array_like, shape (m, k)
+        Loss at every grid point.
+    levels : int, default 20
+        Number of contour levels.
+    log : bool, default False
+        Space the levels geometrically (needs ``Z > 0``): shows the floor of
+        a valley that spans several decades.
+    minimum : (float, float), optional
+        A point to mark with a star, e.g. the least-squares solution.
+    title, xlabel, ylabel : str, optional
+        Default to "Loss landscape", ":math:`w_1`" and ":math:`w_2`".
+    colorbar_label : str or None, default "loss"
+        Label of the colour bar; ``None`` draws no colour bar.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax`` itself.
+
+    Raises
+    ------
+    ValueError
+        If the three arrays are not 2-D of one shape, ``Z`` is not finite, or
+        ``log`` is requested for a non-positive ``Z``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> W1, W2 = np.meshgrid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5))
+    >>> fig, ax = plt.subplots()
+    >>> landscape(ax, W1, W2, W1**2 + 2 * W2**2, minimum=(0.0, 0.0)) is ax
+    True
+    >>> plt.close(fig)
+    """
+    _check_axes("landscape", ax)
+    W1, W2, Z = (np.asarray(a, dtype=np.float64) for a in (W1, W2, Z))
+    if not (W1.ndim == 2 and W1.shape == W2.shape == Z.shape):
+        raise ValueError(f"landscape: W1, W2 and Z must be 2-D of one shape, got {W1.shape}, {W2.shape}, {Z.shape}")
+    if not np.isfinite(Z).all():
+        raise ValueError("landscape: Z contains NaN or infinite values")
+    if log:
+        if Z.min() <= 0:
+            raise ValueError(f"landscape: log=True needs Z > 0, but min(Z) = {Z.min():g}")
+        bounds = np.geomspace(Z.min(), Z.max(), levels + 1)
+        filled = ax.contourf(W1, W2, Z, levels=bounds, norm=LogNorm(Z.min(), Z.max()))
+    else:
+        filled = ax.contourf(W1, W2, Z, levels=levels)
+    ax.contour(W1, W2, Z, levels=filled.levels, colors="white", linewidths=0.4, alpha=0.6)
+    if colorbar_label is not None:
+        ticks = filled.levels[:: max(1, len(filled.levels) // 6)] if log else None
+        ax.figure.colorbar(filled, ax=ax, label=colorbar_label, ticks=ticks,
+                           format=FuncFormatter(_tick_label))
+    if minimum is not None:
+        ax.plot(*minimum, marker="*", ms=12, color="white", mec="black", ls="none", label="minimum")
+        ax.legend(loc="upper right")
+    ax.grid(False)
+    _label(ax, title=title, xlabel=xlabel, ylabel=ylabel, defaults=("Loss landscape", "$w_1$", "$w_2$"))
+    return ax
+
+
+def loss_and_derivative(
+    ax: Axes,
+    x: ArrayLike,
+    loss: ArrayLike,
+    derivative: ArrayLike,
+    *,
+    label: str,
+    color: str | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> Axes:
+    r"""Plot a per-sample loss (solid) and its derivative (dashed) in one colour.
+
+    The derivative is the force with which one sample pulls on the model, so
+    plotting both side by side shows how a loss treats large errors.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    x : array_like, shape (m,)
+        Horizontal coordinate, usually the residual :math:`\hat y - y`.
+    loss, derivative : array_like, shape (m,)
+        :math:`\ell` and :math:`\partial \ell / \partial \hat y` at ``x``.
+    label : str
+        Name of the loss, used in the legend.
+    color : str, optional
+        Line colour; the next colour of the cycle by default.
+    title, xlabel, ylabel : str, optional
+        Default to "<label> and its derivative", "residual :math:`\hat y - y`"
+        and a label naming both curves.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax`` itself.
+
+    Raises
+    ------
+    ValueError
+        If the three arrays are not 1-D of one length.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> r = np.linspace(-2, 2, 9)
+    >>> fig, ax = plt.subplots()
+    >>> loss_and_derivative(ax, r, r**2, 2 * r, label="MSE", title="Squared error") is ax
+    True
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['MSE', "MSE'"]
+    >>> plt.close(fig)
+    """
+    _check_axes("loss_and_derivative", ax)
+    x, loss, derivative = (np.asarray(a, dtype=np.float64) for a in (x, loss, derivative))
+    if not (x.ndim == 1 and x.shape == loss.shape == derivative.shape):
+        raise ValueError("loss_and_derivative: x, loss and derivative must be 1-D of one length, "
+                         f"got {x.shape}, {loss.shape}, {derivative.shape}")
+    (line,) = ax.plot(x, loss, color=color, label=label)
+    ax.plot(x, derivative, color=line.get_color(), ls="--", label=f"{label}'")
+    ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
+    _label(ax, title=title, xlabel=xlabel, ylabel=ylabel, defaults=(
+        f"{label} and its derivative", r"residual $\hat y - y$",
+        r"$\ell$ (solid), $\partial\ell/\partial\hat y$ (dashed)"))
+    ax.legend()
+    return ax

@@ -1,0 +1,325 @@
+"""Tests of lossfns.coursework: setup cell, student versions, grading and the command line."""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lossfns import coursework as cw
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ROOT / "chapters"
+FIXTURES = ROOT / "tests" / "fixtures" / "coursework"
+DEMO = FIXTURES / "exercise_demo.ipynb"
+URL = "https://github.com/loss-functions-executed/loss-functions-executed"
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source(cell: dict) -> str:
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def solution_lines(nb: dict) -> list[str]:
+    """Every non-blank line strictly between the markers of every solution cell."""
+    lines = []
+    for cell in nb["cells"]:
+        if "solution" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        inside = False
+        for line in source(cell).splitlines():
+            if line.strip() == cw.BEGIN:
+                inside = True
+            elif line.strip() == cw.END:
+                inside = False
+            elif inside and line.strip():
+                lines.append(line.strip())
+    return lines
+
+
+def all_code(nb: dict) -> str:
+    return "\n".join(source(c) for c in nb["cells"])
+
+
+def chapter_notebooks() -> list[Path]:
+    return [p for p in sorted(CHAPTERS.rglob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts]
+
+
+# --- the setup cell ----------------------------------------------------------------------------
+
+def test_setup_cell_installs_from_the_repository_only_when_missing():
+    text = cw.setup_cell_source(URL)
+    assert f'"lossfns @ git+{URL}"' in text
+    assert 'if importlib.util.find_spec("lossfns") is None:' in text
+    assert "--quiet" in text and "--upgrade" not in text and " -U" not in text
+    assert text == cw.setup_cell_source(URL) == cw.setup_cell_source("git+" + URL)
+    assert not text.endswith("\n") and text.startswith("# ")
+    compile(text, "<setup cell>", "exec")
+
+
+def test_setup_cell_does_nothing_when_lossfns_is_installed(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))
+    exec(cw.setup_cell_source(URL), {})
+    assert calls == [] and capsys.readouterr() == ("", "")
+
+
+def test_setup_cell_runs_pip_when_lossfns_is_missing(monkeypatch):
+    calls = []
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: calls.append((args, kw)))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "lossfns" else real_find_spec(name, *a)
+    )
+    exec(cw.setup_cell_source(URL), {})
+    assert calls == [([sys.executable, "-m", "pip", "install", "--quiet", f"lossfns @ git+{URL}"],
+                      {"check": True})]
+
+
+@pytest.mark.parametrize("bad", ["", "github.com/org/repo", "https://x/a b", 'https://x/"; rm', "http://x/y"])
+def test_setup_cell_rejects_bad_urls(bad):
+    with pytest.raises(ValueError, match="setup_cell_source: repo_url must be"):
+        cw.setup_cell_source(bad)
+    with pytest.raises(TypeError, match="repo_url must be a string"):
+        cw.setup_cell_source(None)
+
+
+# --- student versions --------------------------------------------------------------------------
+
+def test_fixture_is_a_valid_executed_notebook_with_a_solution():
+    nb = load(DEMO)
+    nbformat.validate(nbformat.from_dict(nb))
+    assert solution_lines(nb) and any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_student_version_of_fixture():
+    nb = load(DEMO)
+    original = copy.deepcopy(nb)
+    student = cw.make_student_notebook(nb, name="demo")
+    assert nb == original, "the input notebook must not be modified"
+    nbformat.validate(nbformat.from_dict(student))
+
+    code = all_code(student)
+    for line in solution_lines(nb):
+        assert line not in code
+    assert cw.BEGIN not in code and cw.END not in code
+
+    stub = source(student["cells"][3])
+    assert stub.splitlines() == [
+        "def mse_by_hand(y_true, y_pred):",
+        '    """Mean squared error, written with NumPy only."""',
+        "    # your code here",
+        "    ...",
+    ]
+    assert isinstance(student["cells"][3]["source"], list)
+    assert "tags" not in student["cells"][3]["metadata"]
+
+    for before, after in zip(nb["cells"], student["cells"], strict=True):
+        if before["cell_type"] == "markdown":
+            assert after == before
+        else:
+            assert after["outputs"] == [] and after["execution_count"] is None
+            if before is not nb["cells"][3]:
+                assert after["source"] == before["source"]
+    assert student["metadata"] == nb["metadata"]
+
+
+def _nb(*cells) -> dict:
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": list(cells)}
+
+
+def _code(text: str, tags=()) -> dict:
+    return {"cell_type": "code", "execution_count": 7, "metadata": {"tags": list(tags)} if tags else {},
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "x\n"}], "source": text}
+
+
+def test_several_blocks_and_other_tags():
+    text = ("def f(x):\n    # BEGIN SOLUTION\n    return x + 1\n    # END SOLUTION\n\n\n"
+            "def g(x):\n    if x:\n        # BEGIN SOLUTION\n        return 2\n        # END SOLUTION\n    return 0\n")
+    nb = _nb(_code(text, tags=["solution", "hide-input", "keep-me"]),
+             _code("plot()", tags=["hide-input"]))
+    student = cw.make_student_notebook(nb)
+    assert student["cells"][0]["source"] == (
+        "def f(x):\n    # your code here\n    ...\n\n\n"
+        "def g(x):\n    if x:\n        # your code here\n        ...\n    return 0\n"
+    )
+    assert student["cells"][0]["metadata"]["tags"] == ["keep-me"]
+    assert student["cells"][1]["metadata"]["tags"] == ["hide-input"]  # only solution cells change
+
+
+def test_stub_is_valid_python_that_returns_none():
+    text = "def f(x):\n    # BEGIN SOLUTION\n    return x\n    # END SOLUTION"
+    student = cw.make_student_notebook(_nb(_code(text, tags=["solution"])))
+    namespace: dict = {}
+    exec(student["cells"][0]["source"], namespace)
+    assert namespace["f"](3) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "tags", "message"),
+    [
+        ("x = 1\n# BEGIN SOLUTION\nx = 2", ["solution"], r"demo\.ipynb, cell 1: '# BEGIN SOLUTION' has no matching"),
+        ("x = 1\n# END SOLUTION", ["solution"], r"demo\.ipynb, cell 1: line 2 has '# END SOLUTION' without"),
+        ("x = 1", ["solution"], r"demo\.ipynb, cell 1: cell is tagged 'solution' but has no"),
+        ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION", ["solution"], r"cell 1: line 2 opens"),
+        ("y = 1  # END SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION", ["solution"], r"line 1 mentions a solution"),
+        ("def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION", [],
+         r"demo\.ipynb, cell 1: contains a solution marker but is not tagged 'solution'"),
+        ("# BEGIN SOLUTION\nx = 2\n# END SOLUTION", ["hide-input"], r"cell 1: contains a solution marker"),
+    ],
+)
+def test_malformed_solution_cells_raise(text, tags, message):
+    nb = _nb({"cell_type": "markdown", "metadata": {}, "source": "# Title"}, _code(text, tags))
+    with pytest.raises(ValueError, match=message):
+        cw.make_student_notebook(nb, name="demo.ipynb")
+
+
+def test_markdown_mentioning_the_markers_is_left_alone():
+    md = {"cell_type": "markdown", "metadata": {}, "source": "Put answers between `# BEGIN SOLUTION` lines."}
+    assert cw.make_student_notebook(_nb(md))["cells"] == [md]
+
+
+def test_not_a_notebook():
+    with pytest.raises(ValueError, match="make_student_notebook: x is not a notebook"):
+        cw.make_student_notebook({"cells": None}, name="x")
+
+
+def test_write_student_versions_on_fixture(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(FIXTURES, src)
+    (src / "part").mkdir()
+    shutil.copy(DEMO, src / "part" / "second.ipynb")
+    (src / ".ipynb_checkpoints").mkdir()
+    shutil.copy(DEMO, src / ".ipynb_checkpoints" / "exercise_demo-checkpoint.ipynb")
+
+    written = cw.write_student_versions(src, tmp_path / "out")
+    assert written == [tmp_path / "out" / "exercise_demo.ipynb", tmp_path / "out" / "part" / "second.ipynb"]
+    for path in written:
+        student = nbformat.read(path, as_version=4)
+        nbformat.validate(student)
+        assert not any(line in all_code(student) for line in solution_lines(load(DEMO)))
+        assert path.read_text(encoding="utf-8").endswith("}\n")
+
+
+def test_write_student_versions_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="write_student_versions: src_dir .* is not a directory"):
+        cw.write_student_versions(tmp_path / "missing", tmp_path / "out")
+    with pytest.raises(ValueError, match="would overwrite the solutions"):
+        cw.write_student_versions(FIXTURES, FIXTURES)
+
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(DEMO, src / "a.ipynb")
+    leaky = load(DEMO)
+    leaky["cells"][3]["metadata"] = {}
+    (src / "b.ipynb").write_text(json.dumps(leaky), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"b\.ipynb, cell 3: contains a solution marker"):
+        cw.write_student_versions(src, tmp_path / "out")
+    assert not (tmp_path / "out").exists(), "nothing is written when any notebook is bad"
+
+
+@pytest.mark.skipif(not chapter_notebooks(), reason="no chapter notebooks yet")
+def test_student_versions_of_the_chapters_hold_no_solution_code(tmp_path):
+    written = cw.write_student_versions(CHAPTERS, tmp_path)
+    assert len(written) == len(chapter_notebooks())
+    for chapter in chapter_notebooks():
+        student_path = tmp_path / chapter.relative_to(CHAPTERS)
+        student = nbformat.read(student_path, as_version=4)
+        nbformat.validate(student)
+        code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
+        leaked = [line for line in solution_lines(load(chapter)) if line in code]
+        assert leaked == [], f"{chapter.name}: solution lines left in the student version"
+        for cell in student.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None
+                assert "solution" not in cell.metadata.get("tags", [])
+
+
+# --- grading -------------------------------------------------------------------------------------
+
+def test_results_are_read_from_outputs_and_missing_checks_fail():
+    nb = _nb(
+        {**_code('lf.exercises.check("1.1", f)'), "outputs": [
+            {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+             "data": {"text/plain": ["✗ Exercise 1.1 (MSE by hand): 2 of 5 cases failed\n", "  - case 'a'"]}}]},
+        {**_code("r = lf.exercises.check('1.2', g)\nprint(r)"), "outputs": [
+            {"output_type": "stream", "name": "stdout", "text": "✓ Exercise 1.2 (gradient): all 5 cases pass\n"}]},
+        {**_code('lf.exercises.check("1.3", h)'), "outputs": [
+            {"output_type": "error", "ename": "NameError", "evalue": "h", "traceback": []}]},
+    )
+    assert cw._results(nb) == {"1.1": False, "1.2": True, "1.3": False}
+
+
+def test_grade_runs_student_and_solution_versions(tmp_path):
+    student = tmp_path / "student.ipynb"
+    student.write_text(json.dumps(cw.make_student_notebook(load(DEMO))), encoding="utf-8")
+    result = cw.grade([DEMO, student], timeout=120)
+    assert result == {str(DEMO): {"1.1": True}, str(student): {"1.1": False}}
+
+
+def test_grade_reports_unreadable_notebooks(tmp_path):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not json", encoding="utf-8")
+    assert cw.grade([broken]) == {str(broken): {}}
+
+
+def test_format_table():
+    table = cw.format_table(
+        {"alice.ipynb": {"1.10": True, "1.2": False}, "bob.ipynb": {"1.2": True}},
+        {"bob.ipynb": "stopped early: CellTimeoutError"},
+    )
+    assert table.splitlines() == [
+        "notebook     1.2  1.10  passed",
+        "alice.ipynb  ✗    ✓     1/2",
+        "bob.ipynb    ✓    -     1/1  (stopped early: CellTimeoutError)",
+    ]
+
+
+# --- command line --------------------------------------------------------------------------------
+
+def test_cli_student_via_python_m(tmp_path):
+    out = tmp_path / "student"
+    run = subprocess.run(
+        [sys.executable, "-m", "lossfns.coursework", "student", "--src", str(FIXTURES), "--out", str(out)],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == f"wrote 1 student notebook(s) to {out}"
+    student = nbformat.read(out / "exercise_demo.ipynb", as_version=4)
+    assert "    ..." in student.cells[3].source and "np.mean" not in student.cells[3].source
+
+
+def test_cli_student_error_exits_nonzero(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cw.main(["student", "--src", str(tmp_path / "missing"), "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 1
+    assert "lossfns-coursework: error: write_student_versions: src_dir" in capsys.readouterr().err
+
+
+def test_cli_grade_prints_table_and_exits_zero(monkeypatch, capsys):
+    fake = {"a.ipynb": ({"1.1": True, "1.2": False}, None), "b.ipynb": ({}, "could not read: JSONDecodeError")}
+    monkeypatch.setattr(cw, "_grade_one", lambda path, timeout, kernel: fake[str(path)])
+    assert cw.main(["grade", "a.ipynb", "b.ipynb", "--timeout", "10"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["notebook", "1.1", "1.2", "passed"]
+    assert out[1].split() == ["a.ipynb", "✓", "✗", "1/2"]
+    assert re.match(r"b\.ipynb\s+-\s+-\s+0/0\s+\(could not read: JSONDecodeError\)$", out[2])
+
+
+def test_importing_coursework_stays_light():
+    code = ("import sys, lossfns.coursework; "
+            "print(sorted(m for m in ('nbclient', 'nbformat', 'matplotlib', 'torch', 'tensorflow') "
+            "if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"

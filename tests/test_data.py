@@ -1,0 +1,110 @@
+"""Tests of lossfns.data: offline data sets and deterministic splitting."""
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes
+
+from lossfns import data
+
+
+def test_diabetes_shapes_dtypes_and_names():
+    X, y, names = data.diabetes()
+    assert X.shape == (442, 10) and y.shape == (442,)
+    assert X.dtype == np.float64 and y.dtype == np.float64
+    assert names == ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+
+
+def test_diabetes_standardized_columns_have_mean_0_and_std_1():
+    X, _, _ = data.diabetes()
+    np.testing.assert_allclose(X.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(X.std(axis=0), 1.0, rtol=1e-12)
+
+
+def test_diabetes_raw_features_are_in_original_units_and_target_is_never_scaled():
+    X_raw, y_raw, _ = data.diabetes(standardize=False)
+    _, y_std, _ = data.diabetes()
+    assert 19 <= X_raw[:, 0].min() and X_raw[:, 0].max() <= 79  # age in years
+    assert set(np.unique(X_raw[:, 1])) == {1.0, 2.0}  # sex coded 1/2
+    np.testing.assert_array_equal(y_raw, y_std)
+    assert (y_raw.min(), y_raw.max()) == (25.0, 346.0)
+
+
+def test_standardized_diabetes_matches_scikit_learns_scaled_version_up_to_column_scale():
+    # scikit-learn centres each column and scales it to unit Euclidean norm (std 1/sqrt(n)).
+    X, _, _ = data.diabetes()
+    theirs = load_diabetes().data
+    np.testing.assert_allclose(X, theirs / theirs.std(axis=0), rtol=1e-8, atol=1e-8)
+
+
+def test_diabetes_is_deterministic():
+    a, b = data.diabetes(), data.diabetes()
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_standardize_uses_reference_statistics_and_does_not_modify_input():
+    train = np.array([[0.0, 10.0], [2.0, 30.0]])
+    test = np.array([[4.0, 50.0]])
+    kept = test.copy()
+    np.testing.assert_array_equal(data.standardize(test, ref=train), [[3.0, 3.0]])
+    np.testing.assert_array_equal(test, kept)
+
+
+def test_standardize_rejects_constant_columns_and_mismatched_widths():
+    with pytest.raises(ValueError, match=r"column\(s\) \[1\] of ref are constant"):
+        data.standardize([[1.0, 5.0], [2.0, 5.0]])
+    with pytest.raises(ValueError, match="X has shape"):
+        data.standardize(np.ones((2, 3)), ref=np.arange(4.0).reshape(2, 2))
+
+
+def test_train_test_split_is_a_deterministic_partition():
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.arange(10)
+    X_tr, X_te, y_tr, y_te = data.train_test_split(X, y, test_size=0.3, seed=7)
+    assert len(X_te) == len(y_te) == 3 and len(X_tr) == len(y_tr) == 7
+    assert sorted(np.concatenate([y_tr, y_te]).tolist()) == list(range(10))
+    np.testing.assert_array_equal(X_te[:, 0] / 2, y_te)  # rows stay paired
+    assert y_te.dtype == y.dtype
+    again = data.train_test_split(X, y, test_size=0.3, seed=7)
+    np.testing.assert_array_equal(again[3], y_te)
+    other = data.train_test_split(X, y, test_size=0.3, seed=8)
+    assert not np.array_equal(other[3], y_te)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"test_size": 0.0}, "test_size must lie in"),
+    ({"test_size": 1.0}, "test_size must lie in"),
+])
+def test_train_test_split_rejects_bad_fractions(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.train_test_split(np.arange(4), **kwargs)
+
+
+def test_train_test_split_rejects_unequal_lengths_and_no_arrays():
+    with pytest.raises(ValueError, match="different numbers of samples"):
+        data.train_test_split(np.arange(4), np.arange(5))
+    with pytest.raises(ValueError, match="at least one array"):
+        data.train_test_split()
+
+
+def test_add_outliers_shifts_exactly_n_targets_upwards_by_shift_std():
+    y = np.linspace(0.0, 10.0, 50)
+    kept = y.copy()
+    y_out, idx = data.add_outliers(y, 5, shift=3.0, seed=1)
+    np.testing.assert_array_equal(y, kept)
+    assert len(set(idx.tolist())) == 5 and np.all(np.diff(idx) > 0)
+    np.testing.assert_allclose(y_out[idx] - y[idx], 3.0 * y.std())
+    mask = np.ones(50, bool)
+    mask[idx] = False
+    np.testing.assert_array_equal(y_out[mask], y[mask])
+    np.testing.assert_array_equal(data.add_outliers(y, 5, shift=3.0, seed=1)[1], idx)
+
+
+@pytest.mark.parametrize("n", [-1, 51, 2.5, True])
+def test_add_outliers_rejects_bad_counts(n):
+    with pytest.raises(ValueError, match="n must be an integer"):
+        data.add_outliers(np.arange(50.0), n)
+
+
+def test_add_outliers_rejects_non_positive_shift():
+    with pytest.raises(ValueError, match="shift must lie in"):
+        data.add_outliers(np.arange(5.0), 1, shift=0.0)

@@ -1,0 +1,315 @@
+"""Tests of lossfns.exercises: every checker accepts a correct answer and rejects wrong ones.
+
+The reference solutions below are written here, independently of the chapters;
+the chapters' own solution cells are run through their check cells at the end.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lossfns as lf
+from lossfns import exercises as ex
+
+CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
+
+
+# --- reference solutions ----------------------------------------------------------------------
+
+def mse_by_hand(y_true, y_pred):
+    diff = np.asarray(y_pred, dtype=float) - np.asarray(y_true, dtype=float)
+    return float((diff * diff).sum() / diff.size)
+
+
+def linear_mse_grad(X, y, w):
+    return 2.0 / X.shape[0] * X.T @ (X @ w - y)
+
+
+def reduce_losses(per_sample, reduction):
+    values = np.asarray(per_sample, dtype=float)
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "sum":
+        return values.sum()
+    if reduction == "none":
+        return values
+    raise ValueError(f"unknown reduction {reduction!r}")
+
+
+def max_stable_lr(X):
+    hessian = 2.0 / X.shape[0] * X.T @ X
+    return 2.0 / np.linalg.eigvalsh(hessian)[-1]
+
+
+REFERENCE = {"1.1": mse_by_hand, "1.2": linear_mse_grad, "1.3": reduce_losses, "1.4": max_stable_lr}
+
+
+def _reduce_no_error(per_sample, reduction):
+    values = np.asarray(per_sample, dtype=float)
+    return values.sum() if reduction == "sum" else values if reduction == "none" else values.mean()
+
+
+def _reduce_sum_for_mean(per_sample, reduction):
+    if reduction == "mean":
+        return np.sum(per_sample)
+    return reduce_losses(per_sample, reduction)
+
+
+def _reduce_mean_first_axis(per_sample, reduction):
+    if reduction == "mean":
+        return np.mean(per_sample, axis=0)
+    return reduce_losses(per_sample, reduction)
+
+
+WRONG = {
+    "1.1": {
+        "missing square": lambda t, p: np.mean(np.asarray(p, float) - np.asarray(t, float)),
+        "sum instead of mean": lambda t, p: np.sum((np.asarray(p, float) - np.asarray(t, float)) ** 2),
+        "root of the mean (RMSE)": lambda t, p: np.sqrt(mse_by_hand(t, p)),
+        "no reduction": lambda t, p: (np.asarray(p, float) - np.asarray(t, float)) ** 2,
+    },
+    "1.2": {
+        "wrong sign": lambda X, y, w: -linear_mse_grad(X, y, w),
+        "missing 2/n": lambda X, y, w: X.T @ (X @ w - y),
+        "missing the 2": lambda X, y, w: linear_mse_grad(X, y, w) / 2,
+        "column vector": lambda X, y, w: linear_mse_grad(X, y, w)[:, None],
+    },
+    "1.3": {
+        "no ValueError": _reduce_no_error,
+        "sum for mean": _reduce_sum_for_mean,
+        "mean over the first axis": _reduce_mean_first_axis,
+    },
+    "1.4": {
+        "off by a factor 2 (too small)": lambda X: max_stable_lr(X) / 2,
+        "off by a factor 2 (too large)": lambda X: max_stable_lr(X) * 2,
+        "Hessian without 2/n": lambda X: 2.0 / np.linalg.eigvalsh(X.T @ X)[-1],
+        "smallest eigenvalue": lambda X: 2.0 / np.linalg.eigvalsh(2.0 / X.shape[0] * X.T @ X)[0],
+    },
+}
+
+WRONG_CASES = [(i, label, fn) for i, wrongs in WRONG.items() for label, fn in wrongs.items()]
+
+
+def test_every_exercise_has_a_reference_and_two_wrong_answers_here():
+    assert set(REFERENCE) == set(ex.ids())
+    assert all(len(WRONG[i]) >= 2 for i in ex.ids())
+
+
+@pytest.mark.parametrize("exercise_id", sorted(REFERENCE))
+def test_reference_solution_passes(exercise_id):
+    result = ex.check(exercise_id, REFERENCE[exercise_id])
+    n = len(ex.get(exercise_id).cases)
+    assert result.passed and bool(result) and result.failures == []
+    assert repr(result) == f"✓ Exercise {exercise_id} ({ex.get(exercise_id).title}): all {n} cases pass"
+    assert n >= 4
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "label", "candidate"), WRONG_CASES, ids=[f"{i}-{w}" for i, w, _ in WRONG_CASES]
+)
+def test_wrong_answer_fails_with_specific_feedback(exercise_id, label, candidate):
+    result = ex.check(exercise_id, candidate)
+    assert not result.passed and not bool(result)
+    assert repr(result).startswith(f"✗ Exercise {exercise_id} (")
+    assert all(m.startswith("case '") and " failed for " in m for m in result.failures)
+    assert all(("expected" in m or "gradient descent" in m) for m in result.failures)
+
+
+def test_feedback_names_case_inputs_expected_and_got():
+    result = ex.check("1.1", WRONG["1.1"]["missing square"])
+    assert result.failures[0] == (
+        "case 'lists' failed for y_true=[1, 2, 3], y_pred=[1, 2, 5]: expected 1.33333, got 0.666667"
+    )
+    assert "case 'large errors' failed for y_true=[0, 0, 0, 0], y_pred=[0, 0, 0, 1000]: " \
+           "expected 250000, got 250" in result.failures
+
+
+def test_single_failure_is_one_line():
+    result = ex.check("1.3", _reduce_no_error)
+    assert repr(result) == (
+        "✗ Exercise 1.3 (reductions): case 'unknown reduction' failed for per_sample=[1, 2, 3], "
+        "reduction='median': expected ValueError, but it returned 2"
+    )
+
+
+def test_several_failures_are_listed_one_per_line():
+    text = repr(ex.check("1.1", WRONG["1.1"]["sum instead of mean"]))
+    lines = text.splitlines()
+    assert lines[0] == "✗ Exercise 1.1 (MSE by hand): 4 of 5 cases failed"
+    assert len(lines) == 5 and all(line.startswith("  - case '") for line in lines[1:])
+
+
+def test_shape_feedback():
+    result = ex.check("1.2", WRONG["1.2"]["column vector"])
+    assert "expected an array of shape (2,), got shape (2, 1)" in result.failures[0]
+    result = ex.check("1.1", WRONG["1.1"]["no reduction"])
+    assert "expected a single number, got an array of shape (3,)" in result.failures[0]
+
+
+def test_large_arrays_are_summarised_not_printed():
+    text = repr(ex.check("1.2", WRONG["1.2"]["wrong sign"]))
+    assert "X=an array of shape (20, 4)" in text
+
+
+def test_learning_rate_checked_by_gradient_descent():
+    behaviour = "case 'gradient descent at 0.9x and 1.1x the bound' failed"
+    too_small = ex.check("1.4", WRONG["1.4"]["off by a factor 2 (too small)"]).failures
+    too_large = ex.check("1.4", WRONG["1.4"]["off by a factor 2 (too large)"]).failures
+    assert any(m.startswith(behaviour) and "did not diverge" in m and "too small" in m for m in too_small)
+    assert any(m.startswith(behaviour) and "did not converge" in m and "too large" in m for m in too_large)
+
+
+def test_learning_rate_must_be_positive():
+    result = ex.check("1.4", lambda X: -max_stable_lr(X))
+    assert any("must be a positive number" in m for m in result.failures)
+
+
+@pytest.mark.parametrize("exercise_id", sorted(REFERENCE))
+def test_stub_gets_did_you_replace_message(exercise_id):
+    def stub(*args):
+        ...
+
+    result = ex.check(exercise_id, stub)
+    first = ex.get(exercise_id).cases[0].name
+    assert result.failures == [f"case {first!r}: returned None — did you replace the `...`?"]
+    assert not result
+
+
+def test_ellipsis_returned_counts_as_stub():
+    result = ex.check("1.1", lambda t, p: ...)
+    assert "did you replace the `...`?" in result.failures[0]
+
+
+def test_candidate_exception_is_named():
+    def broken(y_true, y_pred):
+        return 1 / len(y_true[5:])  # every case has fewer than 6 elements
+
+    result = ex.check("1.1", broken)
+    assert not result
+    assert "raised ZeroDivisionError: division by zero" in result.failures[0]
+
+
+def test_wrong_exception_type_is_named():
+    def key_error(per_sample, reduction):
+        return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](per_sample)
+
+    result = ex.check("1.3", key_error)
+    assert result.failures == [
+        "case 'unknown reduction' failed for per_sample=[1, 2, 3], reduction='median': "
+        "expected ValueError, but it raised KeyError: 'median'"
+    ]
+
+
+def test_candidate_changing_its_input_fails():
+    def in_place(y_true, y_pred):
+        y_pred = np.asarray(y_pred, dtype=float)
+        y_pred -= np.asarray(y_true, dtype=float)
+        return float(np.mean(y_pred**2))
+
+    result = ex.check("1.1", in_place)
+    assert any("changed its argument y_pred in place" in m for m in result.failures)
+
+
+def test_not_a_function():
+    result = ex.check("1.1", 3.0)
+    assert result.failures == ["expected the function mse_by_hand, got float"]
+
+
+def test_unknown_id_raises_key_error_listing_known_ids():
+    with pytest.raises(KeyError, match=r"no exercise '9\.9'; known exercises: 1\.1, 1\.2, 1\.3, 1\.4"):
+        ex.check("9.9", mse_by_hand)
+    with pytest.raises(TypeError, match="exercise_id must be a string"):
+        ex.check(1.1, mse_by_hand)
+
+
+def test_lazy_attribute_and_ids_in_order():
+    assert lf.exercises is ex
+    assert ex.ids()[:4] == ("1.1", "1.2", "1.3", "1.4")
+
+
+def test_check_is_silent_and_deterministic(capsys):
+    first = [repr(ex.check(i, fn)) for i, _, fn in WRONG_CASES]
+    second = [repr(ex.check(i, fn)) for i, _, fn in WRONG_CASES]
+    assert first == second
+    assert capsys.readouterr() == ("", "")
+
+
+def test_candidate_warnings_are_not_shown(recwarn):
+    def noisy(y_true, y_pred):
+        np.log(np.zeros(1))  # RuntimeWarning: divide by zero
+        return mse_by_hand(y_true, y_pred)
+
+    assert ex.check("1.1", noisy).passed
+    assert len(recwarn) == 0
+
+
+def test_register_rejects_duplicates_and_malformed_exercises(monkeypatch):
+    monkeypatch.setattr(ex, "_EXERCISES", dict(ex._EXERCISES))
+    case = ex.Case("one", (1.0,), lambda got, args: ex.expect_number(got, 2 * args[0]))
+    ex.register(ex.Exercise("99.1", "double", "double", ("x",), (case,)))
+    assert ex.check("99.1", lambda x: 2 * x).passed
+    assert not ex.check("99.1", lambda x: x + 2.5).passed
+    with pytest.raises(ValueError, match="'99.1' is already registered"):
+        ex.register(ex.Exercise("99.1", "double", "double", ("x",), (case,)))
+    with pytest.raises(ValueError, match="has 1 arguments but the function takes 2"):
+        ex.register(ex.Exercise("99.2", "t", "f", ("x", "y"), (case,)))
+    with pytest.raises(ValueError, match="exactly one of judge and raises"):
+        ex.register(ex.Exercise("99.3", "t", "f", ("x",), (ex.Case("bad", (1.0,)),)))
+    with pytest.raises(ValueError, match="has no cases"):
+        ex.register(ex.Exercise("99.4", "t", "f", ("x",), ()))
+
+
+def test_expect_helpers():
+    assert ex.expect_number(np.float64(1.0) + 1e-12, 1.0) == pytest.approx(1.0)
+    with pytest.raises(ex.CaseFailed, match="expected 1, got 1.1"):
+        ex.expect_number(1.1, 1.0)
+    with pytest.raises(ex.CaseFailed, match="expected a number, got the bool True"):
+        ex.expect_number(True, 1.0)
+    with pytest.raises(ex.CaseFailed, match="expected numbers, got the string 'a'"):
+        ex.expect_number("a", 1.0)
+    with pytest.raises(ex.CaseFailed, match=r"expected 1\.0000000000000002, got 1\.00000000999"):
+        ex.expect_number(1.00000001, 1.0000000000000002, rtol=1e-12, atol=0)
+    with pytest.raises(ex.CaseFailed, match=r"1 of 20 entries are wrong; worst at index \(7,\): expected 0, got 3"):
+        ex.expect_array(np.where(np.arange(20) == 7, 3.0, 0.0), np.zeros(20))
+
+
+# --- the chapters' own solutions ----------------------------------------------------------------
+
+def _cell_source(cell: dict) -> str:
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _chapter_exercises() -> list:
+    found = []
+    for path in sorted(CHAPTERS.rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts or "_build" in path.parts:
+            continue
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for index, cell in enumerate(cells):
+            if cell["cell_type"] != "code" or "solution" not in cell.get("metadata", {}).get("tags", []):
+                continue
+            following = [c for c in cells[index + 1:] if c["cell_type"] == "code"]
+            check_cell = following[0] if following else None
+            found.append(pytest.param(
+                _cell_source(cell), check_cell and _cell_source(check_cell),
+                id=f"{path.relative_to(CHAPTERS)}-cell{index}",
+            ))
+    return found
+
+
+@pytest.mark.parametrize(("solution", "check_source"), _chapter_exercises())
+def test_chapter_solution_passes_its_check(solution, check_source):
+    assert check_source is not None and "exercises.check(" in check_source, (
+        "a solution cell must be followed by a check cell ending in lf.exercises.check(...)"
+    )
+    namespace = {"np": np, "lf": lf}
+    exec(compile(solution, "<solution cell>", "exec"), namespace)
+    *setup, last = [line for line in check_source.splitlines() if line.strip()]
+    exec(compile("\n".join(setup), "<check cell>", "exec"), namespace)
+    result = eval(compile(last, "<check cell>", "eval"), namespace)
+    assert isinstance(result, ex.CheckResult)
+    assert result.passed, repr(result)

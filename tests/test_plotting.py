@@ -1,0 +1,140 @@
+"""Tests of lossfns.plotting: helpers draw on the given ax and never change global settings."""
+import os
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib as mpl  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from lossfns import plotting  # noqa: E402
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+@pytest.fixture
+def rc_snapshot():
+    before = dict(mpl.rcParams)
+    yield
+    after = dict(mpl.rcParams)
+    changed = sorted(k for k in before if before[k] != after[k])
+    assert not changed, f"global rcParams changed: {changed}"
+
+
+def test_style_applies_course_settings_only_inside_the_block(rc_snapshot):
+    with plotting.style():
+        assert mpl.rcParams["figure.dpi"] == plotting.COURSE_RC["figure.dpi"]
+        assert mpl.rcParams["axes.spines.top"] is False
+        fig, ax = plt.subplots()
+        assert tuple(fig.get_size_inches()) == plotting.COURSE_RC["figure.figsize"]
+        (line,) = ax.plot([0, 1])
+        assert mpl.colors.to_hex(line.get_color()) == plotting.COLORS[0].lower()
+        plt.close(fig)
+
+
+def test_style_restores_settings_even_after_an_error(rc_snapshot):
+    with pytest.raises(RuntimeError), plotting.style():
+        raise RuntimeError("boom")
+
+
+def test_loss_curve_returns_ax_and_sets_labels_and_legend(ax, rc_snapshot):
+    out = plotting.loss_curve(ax, [3.0, 2.0, 1.5], label="GD")
+    assert out is ax
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Training loss", "step", "loss")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["GD"]
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [0, 1, 2])
+
+
+def test_loss_curve_keeps_labels_set_by_the_caller_and_accepts_diverging_runs(ax):
+    ax.set_title("Two runs")
+    plotting.loss_curve(ax, [1.0, 10.0, np.inf], label="diverges", logy=True, ylabel="MSE (units²)")
+    assert ax.get_title() == "Two runs" and ax.get_ylabel() == "MSE (units²)"
+    assert ax.get_yscale() == "log"
+    assert np.isnan(ax.lines[0].get_ydata()[-1])
+
+
+@pytest.mark.parametrize("bad", [[], [[1.0, 2.0]]])
+def test_loss_curve_rejects_non_1d_input(ax, bad):
+    with pytest.raises(ValueError, match="loss_curve: losses must be a non-empty 1-D"):
+        plotting.loss_curve(ax, bad)
+
+
+def test_helpers_reject_something_that_is_not_an_axes():
+    with pytest.raises(TypeError, match="loss_curve: ax must be a matplotlib Axes"):
+        plotting.loss_curve("not an ax", [1.0])
+
+
+def test_landscape_draws_contours_colorbar_and_minimum(ax, rc_snapshot):
+    W1, W2 = np.meshgrid(np.linspace(-1, 1, 11), np.linspace(-2, 2, 21))
+    Z = W1**2 + 3 * W2**2 + 0.1
+    out = plotting.landscape(ax, W1, W2, Z, log=True, minimum=(0.0, 0.0), title="Bowl",
+                             xlabel="$w_1$", ylabel="$w_2$", colorbar_label="MSE")
+    assert out is ax
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Bowl", "$w_1$", "$w_2$")
+    assert len(ax.figure.axes) == 2  # the colour bar
+    assert ax.figure.axes[1].get_ylabel() == "MSE"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["minimum"]
+
+
+def test_landscape_colorbar_ticks_are_plain_numbers(ax):
+    W1, W2 = np.meshgrid(np.linspace(-1, 1, 11), np.linspace(-1, 1, 11))
+    plotting.landscape(ax, W1, W2, 3000 + 9000 * (W1**2 + W2**2))
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.figure.axes[1].get_yticklabels() if t.get_text()]
+    assert labels and not any("e+" in label for label in labels), labels
+    assert any("," in label for label in labels), labels  # thousands separated: 4,000
+
+
+def test_landscape_default_labels_and_no_colorbar(ax):
+    W1, W2 = np.meshgrid(np.arange(3.0), np.arange(4.0))
+    plotting.landscape(ax, W1, W2, W1 + W2, colorbar_label=None)
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Loss landscape", "$w_1$", "$w_2$")
+    assert len(ax.figure.axes) == 1
+
+
+def test_landscape_validates_shapes_and_log_levels(ax):
+    W1, W2 = np.meshgrid(np.arange(3.0), np.arange(4.0))
+    with pytest.raises(ValueError, match="must be 2-D of one shape"):
+        plotting.landscape(ax, W1, W2, np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="log=True needs Z > 0"):
+        plotting.landscape(ax, W1, W2, W1 - 1.0, log=True)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        plotting.landscape(ax, W1, W2, np.full(W1.shape, np.inf))
+
+
+def test_loss_and_derivative_uses_one_colour_solid_and_dashed(ax, rc_snapshot):
+    r = np.linspace(-2.0, 2.0, 5)
+    out = plotting.loss_and_derivative(ax, r, np.abs(r), np.sign(r), label="MAE")
+    assert out is ax
+    loss_line, grad_line = ax.lines[:2]
+    assert loss_line.get_color() == grad_line.get_color()
+    assert grad_line.get_linestyle() == "--"
+    assert ax.get_title() == "MAE and its derivative"
+    assert ax.get_xlabel() and ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["MAE", "MAE'"]
+
+
+def test_loss_and_derivative_rejects_mismatched_lengths(ax):
+    with pytest.raises(ValueError, match="1-D of one length"):
+        plotting.loss_and_derivative(ax, [0.0, 1.0], [0.0], [0.0, 1.0], label="x")
+
+
+def test_matplotlib_is_only_imported_by_the_plotting_module():
+    code = (
+        "import sys, lossfns as lf\n"
+        "lf.mse([1.0], [2.0]); lf.data\n"
+        "assert 'matplotlib' not in sys.modules, 'lossfns core or data imported matplotlib'\n"
+        "lf.plotting\n"
+        "assert 'matplotlib' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ, MPLBACKEND="Agg"))

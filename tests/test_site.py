@@ -1,0 +1,409 @@
+"""The built website, checked in a real (headless) browser.
+
+A session fixture builds the book from scratch with the README's command
+(``jupyter-book build . -W -n --keep-going``, plus ``--all`` so that warnings
+of unchanged pages are reported too) and serves ``_build/html`` on 127.0.0.1.
+Debian's Chromium, driven by Playwright, then opens every page of the site
+with all requests routed through the test: any request to another host is
+aborted and recorded, so the site is proven to work with no network at all.
+
+Each page is visited once; the checks are separate tests over the same visit:
+no console errors, no failed requests, nothing requested from another host,
+every image loaded, math typeset by the local MathJax and no raw TeX
+delimiters left, and on notebook pages a Colab link built from
+``_config.yml``.
+
+The browser is ``$LOSSFNS_CHROMIUM`` or ``/usr/bin/chromium`` (Debian package
+``chromium``); Playwright never downloads one. Without it these tests skip,
+except in CI (``CI=true``) where they fail.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+LOCAL_SCHEMES = {"data", "blob", "about"}
+MATHJAX_DIR = Path("_static", "mathjax", "es5")
+FONT_DIR = MATHJAX_DIR / "output" / "chtml" / "fonts" / "woff-v2"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+#: Milliseconds to wait for a page, for MathJax and for images.
+TIMEOUT_MS = 30_000
+
+
+def _missing(reason: str) -> None:
+    """Skip locally, fail in CI: the browser tests must run in CI."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the browser tests must not be skipped)")
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------
+# Pages: from the sources, so they are known before the build runs
+# --------------------------------------------------------------------------
+
+
+def _toc_docnames() -> list[str]:
+    """Docnames of the book in ``_toc.yml`` order (root, chapters, appendix)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                names.append(re.sub(r"\.(md|ipynb)$", "", entry["file"]))
+            for key in ("parts", "chapters", "sections"):
+                walk(entry.get(key, []))
+
+    walk(toc.get("parts", []) + toc.get("chapters", []))
+    return names
+
+
+def _source(docname: str) -> Path | None:
+    for suffix in (".ipynb", ".md"):
+        path = ROOT / f"{docname}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+#: Every page the build must produce: the TOC, Sphinx's own pages, and the
+#: ``index.html`` redirect that Jupyter Book writes when the root is not ``index``.
+PAGES = sorted(
+    {f"{name}.html" for name in _toc_docnames()} | {"genindex.html", "search.html", "index.html"}
+)
+NOTEBOOK_PAGES = [
+    page
+    for page in PAGES
+    if (src := _source(page.removesuffix(".html"))) is not None and src.suffix == ".ipynb"
+]
+
+_FENCE = re.compile(r"^(`{3,}|~{3,})(.*?)$.*?^\1\s*$", re.M | re.S)
+#: TeX as MyST writes it: $...$, $$...$$, amsmath environments, {math} roles and
+#: directives (in Markdown, \( and \[ are only escaped brackets).
+_MATH = re.compile(r"\$\$|\\begin\{|\{math\}|(?<![\\$])\$(?=\S)[^$\n]+?(?<=\S)\$(?!\d)")
+
+
+def _source_has_math(docname: str) -> bool:
+    """Whether a page's source contains TeX (code is not prose: it is ignored)."""
+    src = _source(docname)
+    if src is None:
+        return False
+    if src.suffix == ".ipynb":
+        nb = json.loads(src.read_text(encoding="utf-8"))
+        parts = []
+        for cell in nb.get("cells", []):
+            if cell["cell_type"] == "markdown":
+                parts.append("".join(cell["source"]))
+            for out in cell.get("outputs", []):
+                parts.append("".join(out.get("data", {}).get("text/latex", "")))
+        text = "\n".join(parts)
+    else:
+        text = src.read_text(encoding="utf-8")
+    text = _FENCE.sub(lambda m: m.group(0) if "{math}" in m.group(2) else "", text)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    return bool(_MATH.search(text))
+
+
+# --------------------------------------------------------------------------
+# Build and serve
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    """Build the book from scratch; fail on any error or warning."""
+    shutil.rmtree(HTML, ignore_errors=True)
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    proc = subprocess.run(
+        [str(jupyter_book), "build", ".", "-W", "-n", "--keep-going", "--all"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
+    warnings = [line for line in log.splitlines() if re.search(r"WARNING|Warning:", line)]
+    assert not warnings, "the book build printed warnings:\n" + "\n".join(warnings)
+    return HTML
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+# --------------------------------------------------------------------------
+# Browser
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium = os.environ.get("LOSSFNS_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).is_file():
+        _missing(
+            f"Chromium not found at {chromium}: install Debian's `chromium` package "
+            "or set LOSSFNS_CHROMIUM to its executable"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed (pip install -r requirements.txt)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Visit:
+    """What the browser saw on one page."""
+
+    url: str
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    responses: dict[str, int] = field(default_factory=dict)
+    state: dict = field(default_factory=dict)
+
+
+#: Runs in the page once it has loaded: waits for images and MathJax, then
+#: reports what the checks need.
+_INSPECT = r"""
+async (timeoutMs) => {
+  const timeout = (ms) => new Promise((resolve) => setTimeout(() => resolve("timeout"), ms));
+  const images = [...document.images];
+  for (const img of images) img.loading = "eager";  // lazy images must load too
+  await Promise.race([
+    Promise.all(images.map((img) => img.decode().catch(() => null))),
+    timeout(timeoutMs),
+  ]);
+  let mathjax = "absent";
+  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
+    mathjax = await Promise.race([
+      window.MathJax.startup.promise.then(() => "typeset", (e) => "error: " + e),
+      timeout(timeoutMs),
+    ]);
+  }
+  await document.fonts.ready;
+  const hidden = [...document.querySelectorAll("pre, code, .highlight, script, style, textarea")];
+  const display = hidden.map((el) => el.style.display);
+  hidden.forEach((el) => (el.style.display = "none"));  // code is not prose
+  const text = document.body ? document.body.innerText : "";
+  hidden.forEach((el, i) => (el.style.display = display[i]));
+  const math = [...document.querySelectorAll(".math")];
+  return {
+    brokenImages: images
+      .filter((img) => !(img.complete && img.naturalWidth > 0))
+      .map((img) => img.currentSrc || img.src || img.outerHTML),
+    mathjax,
+    mathElements: math.length,
+    untypeset: math
+      .filter((el) => !el.querySelector("mjx-container"))
+      .map((el) => el.textContent.slice(0, 80)),
+    containers: document.querySelectorAll("mjx-container").length,
+    mathErrors: [...document.querySelectorAll("mjx-merror")]
+      .map((el) => el.getAttribute("data-mjx-error") || el.textContent),
+    rawDelimiters: [...text.matchAll(/.{0,30}(\$\$|\\\(|\\\[).{0,30}/g)].map((m) => m[0]),
+    scripts: [...document.scripts].map((s) => s.src).filter(Boolean),
+    links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
+  };
+}
+"""
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in LOCAL_SCHEMES or parts.hostname in LOCAL_HOSTS
+
+
+def _meta_refresh(html_file: Path) -> str | None:
+    """The target of a ``<meta http-equiv="Refresh">`` redirect page, if it is one."""
+    match = re.search(
+        r'<meta\s+http-equiv="refresh"\s+content="\d+;\s*url=([^"]+)"',
+        html_file.read_text(encoding="utf-8"),
+        re.I,
+    )
+    return match.group(1) if match else None
+
+
+def visit_page(browser, url: str, redirect: str | None = None) -> Visit:
+    """Open ``url`` with every non-local request aborted; record what happened.
+
+    ``redirect`` is where a meta-refresh page sends the browser: the checks
+    then run on the page it lands on.
+    """
+    seen = Visit(url)
+    context = browser.new_context(service_workers="block")
+
+    def route(route) -> None:
+        if _is_local(route.request.url):
+            route.continue_()
+        else:
+            seen.external_requests.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    def console(msg) -> None:
+        if msg.type == "error":
+            seen.console_errors.append(f"{msg.text} @ {msg.location}")
+
+    def request_failed(req) -> None:
+        if _is_local(req.url):  # blocked external requests are reported on their own
+            seen.failed_requests.append(f"{req.url}: {req.failure}")
+
+    def response(resp) -> None:
+        seen.responses[resp.url] = resp.status
+        if resp.status >= 400:
+            seen.failed_requests.append(f"{resp.url}: HTTP {resp.status}")
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", console)
+    page.on("pageerror", lambda exc: seen.console_errors.append(f"uncaught: {exc}"))
+    page.on("requestfailed", request_failed)
+    page.on("response", response)
+    try:
+        page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+        if redirect is not None:
+            page.wait_for_url(urljoin(url, redirect), wait_until="load", timeout=TIMEOUT_MS)
+        seen.state = page.evaluate(_INSPECT, TIMEOUT_MS)
+        page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+    finally:
+        context.close()
+    return seen
+
+
+@pytest.fixture(scope="session")
+def visits(browser, site: Path, base_url: str):
+    """Each page is opened once, on first use, and shared by all its checks."""
+    cache: dict[str, Visit] = {}
+
+    def get(page: str) -> Visit:
+        if page not in cache:
+            redirect = _meta_refresh(site / page)
+            cache[page] = visit_page(browser, base_url + page, redirect)
+        return cache[page]
+
+    return get
+
+
+def _is_math_page(page: str, seen: Visit) -> bool:
+    return _source_has_math(page.removesuffix(".html")) or seen.state["mathElements"] > 0
+
+
+# --------------------------------------------------------------------------
+# The checks
+# --------------------------------------------------------------------------
+
+
+def test_every_built_page_is_checked(site: Path) -> None:
+    built = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
+    built = {p for p in built if not p.startswith(("_static/", "_sources/", "_images/"))}
+    assert built == set(PAGES), (
+        f"pages built but not checked: {sorted(built - set(PAGES))}; "
+        f"pages expected but not built: {sorted(set(PAGES) - built)}"
+    )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_console_errors(visits, page: str) -> None:
+    assert visits(page).console_errors == []
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_failed_requests(visits, page: str) -> None:
+    assert visits(page).failed_requests == []
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_nothing_requested_from_other_hosts(visits, page: str) -> None:
+    assert visits(page).external_requests == []
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_images_load(visits, page: str) -> None:
+    assert visits(page).state["brokenImages"] == []
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_math_is_typeset(visits, page: str) -> None:
+    seen = visits(page)
+    state = seen.state
+    assert state["rawDelimiters"] == [], "raw TeX delimiters left in the page text"
+    if not _is_math_page(page, seen):
+        return
+    assert state["mathjax"] == "typeset", f"MathJax did not finish: {state['mathjax']}"
+    assert state["containers"] > 0, "the source has math but MathJax typeset nothing"
+    assert state["untypeset"] == [], "math elements MathJax did not typeset"
+    assert state["mathErrors"] == [], "MathJax reported TeX errors"
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES)
+def test_colab_link(visits, page: str) -> None:
+    repo = CONFIG["repository"]
+    owner_repo = urlsplit(repo["url"]).path.strip("/").removesuffix(".git")
+    path = "/".join(p for p in ((repo.get("path_to_book") or "").strip("/"), page) if p)
+    expected = (
+        f"https://colab.research.google.com/github/{owner_repo}/blob/{repo['branch']}/"
+        f"{path.removesuffix('.html')}.ipynb"
+    )
+    colab = [u for u in visits(page).state["links"] if "colab.research.google.com" in u]
+    assert colab, "no Colab launch link on a notebook page"
+    assert set(colab) == {expected}
+
+
+def test_mathjax_is_served_locally(site: Path, visits, base_url: str) -> None:
+    fonts = sorted((site / FONT_DIR).glob("*.woff"))
+    assert fonts, f"no MathJax fonts in {FONT_DIR}"
+    assert all(f.stat().st_size > 0 for f in fonts)
+
+    math_pages = [p for p in PAGES if _source_has_math(p.removesuffix(".html"))]
+    assert math_pages, "no page of the book has math: the math checks would check nothing"
+    seen = visits(math_pages[0])
+    local_mathjax = base_url + (MATHJAX_DIR / "tex-chtml.js").as_posix()
+    mathjax_scripts = [s for s in seen.state["scripts"] if "mathjax" in s.lower()]
+    assert mathjax_scripts == [local_mathjax]
+    assert seen.responses.get(local_mathjax) in (200, 304)
+    font_base = base_url + FONT_DIR.as_posix() + "/"
+    fetched_fonts = {u: s for u, s in seen.responses.items() if u.startswith(font_base)}
+    assert fetched_fonts, "MathJax fetched no font from the site's _static"
+    assert set(fetched_fonts.values()) <= {200, 304}
