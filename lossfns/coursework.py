@@ -85,6 +85,7 @@ def setup_cell_source(repo_url: str) -> str:
              "lossfns @ git+https://github.com/org/repo"],
             check=True,
         )
+        importlib.invalidate_caches()  # let this running kernel find the new package
     """
     if not isinstance(repo_url, str):
         raise TypeError(f"setup_cell_source: repo_url must be a string, got {type(repo_url).__name__}")
@@ -107,6 +108,7 @@ def setup_cell_source(repo_url: str) -> str:
         f'         "lossfns @ git+{url}"],',
         "        check=True,",
         "    )",
+        "    importlib.invalidate_caches()  # let this running kernel find the new package",
     ])
 
 

@@ -247,7 +247,7 @@ def test_candidate_warnings_are_not_shown(recwarn):
 
 
 def test_register_rejects_duplicates_and_malformed_exercises(monkeypatch):
-    monkeypatch.setattr(ex, "_EXERCISES", dict(ex._EXERCISES))
+    monkeypatch.setattr(ex._core, "_EXERCISES", dict(ex._core._EXERCISES))
     case = ex.Case("one", (1.0,), lambda got, args: ex.expect_number(got, 2 * args[0]))
     ex.register(ex.Exercise("99.1", "double", "double", ("x",), (case,)))
     assert ex.check("99.1", lambda x: 2 * x).passed
