@@ -10,7 +10,26 @@ import importlib
 
 from lossfns import registry
 from lossfns.gradcheck import GradcheckResult, gradcheck, numerical_grad
-from lossfns.regression import mae, mae_grad, mse, mse_grad
+from lossfns.optim import OptimResult, gradient_descent, mse_hessian, newton
+from lossfns.probabilistic import gaussian_nll, gaussian_nll_grad
+from lossfns.regression import (
+    general_robust,
+    general_robust_grad,
+    huber,
+    huber_grad,
+    log_cosh,
+    log_cosh_grad,
+    mae,
+    mae_grad,
+    mse,
+    mse_grad,
+    poisson_nll,
+    poisson_nll_grad,
+    quantile,
+    quantile_grad,
+    tukey,
+    tukey_grad,
+)
 
 __version__ = "0.1.0"
 
@@ -19,6 +38,10 @@ _LAZY = ("coursework", "data", "exercises", "plotting")
 __all__ = [
     "GradcheckResult", "gradcheck", "numerical_grad", "registry",
     "mae", "mae_grad", "mse", "mse_grad",
+    "huber", "huber_grad", "log_cosh", "log_cosh_grad", "quantile", "quantile_grad",
+    "tukey", "tukey_grad", "poisson_nll", "poisson_nll_grad", "general_robust", "general_robust_grad",
+    "gaussian_nll", "gaussian_nll_grad",
+    "OptimResult", "gradient_descent", "newton", "mse_hessian",
 ]
 
 

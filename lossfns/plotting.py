@@ -14,7 +14,7 @@ This is the only module of :mod:`lossfns` that imports Matplotlib.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import matplotlib as mpl
@@ -24,7 +24,8 @@ from matplotlib.colors import LogNorm
 from matplotlib.ticker import FuncFormatter
 from numpy.typing import ArrayLike
 
-__all__ = ["COLORS", "COURSE_RC", "landscape", "loss_and_derivative", "loss_curve", "style"]
+__all__ = ["COLORS", "COURSE_RC", "fitted_lines", "influence", "landscape", "loss_and_derivative", "loss_curve",
+           "style"]
 
 #: Okabe–Ito palette: distinguishable with the common forms of colour blindness.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -303,5 +304,153 @@ def loss_and_derivative(
     _label(ax, title=title, xlabel=xlabel, ylabel=ylabel, defaults=(
         f"{label} and its derivative", r"residual $\hat y - y$",
         r"$\ell$ (solid), $\partial\ell/\partial\hat y$ (dashed)"))
+    ax.legend()
+    return ax
+
+
+def influence(
+    ax: Axes,
+    r: ArrayLike,
+    psis: Mapping[str, ArrayLike],
+    *,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    **plot_kwargs,
+) -> Axes:
+    r"""Plot influence functions :math:`\psi(r) = \partial\ell/\partial\hat y` of several losses in one panel.
+
+    The influence function says how hard one sample with residual :math:`r`
+    pulls on the fit: unbounded for the squared error, bounded for Huber,
+    back to zero for redescending losses such as Tukey's biweight.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    r : array_like, shape (m,)
+        Residuals :math:`r = \hat y - y`.
+    psis : mapping of str to array_like, each of shape (m,)
+        Legend label -> :math:`\psi` at ``r``; drawn in the given order with
+        the colours of the course cycle.
+    title, xlabel, ylabel : str, optional
+        Default to "Influence functions", "residual :math:`r = \hat y - y`"
+        and ":math:`\psi(r) = \partial\ell/\partial\hat y`".
+    **plot_kwargs
+        Passed to every :meth:`~matplotlib.axes.Axes.plot` call.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``psis`` is empty, or ``r`` or an entry is not 1-D of one length.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> r = np.linspace(-3, 3, 7)
+    >>> fig, ax = plt.subplots()
+    >>> influence(ax, r, {"MSE": 2 * r, "Huber": np.clip(r, -1, 1)}) is ax
+    True
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['MSE', 'Huber']
+    >>> plt.close(fig)
+    """
+    _check_axes("influence", ax)
+    r = np.asarray(r, dtype=np.float64)
+    if r.ndim != 1 or r.size == 0:
+        raise ValueError(f"influence: r must be a non-empty 1-D array, got shape {r.shape}")
+    if not psis:
+        raise ValueError("influence: psis is empty; pass at least one label -> psi(r)")
+    for label, psi in psis.items():
+        psi = np.asarray(psi, dtype=np.float64)
+        if psi.shape != r.shape:
+            raise ValueError(f"influence: psi of {label!r} has shape {psi.shape} but r has shape {r.shape}")
+        ax.plot(r, psi, label=label, **plot_kwargs)
+    ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
+    _label(ax, title=title, xlabel=xlabel, ylabel=ylabel, defaults=(
+        "Influence functions", r"residual $r = \hat y - y$", r"$\psi(r) = \partial\ell/\partial\hat y$"))
+    ax.legend()
+    return ax
+
+
+def fitted_lines(
+    ax: Axes,
+    x: ArrayLike,
+    y: ArrayLike,
+    lines: Mapping[str, tuple[float, float]],
+    *,
+    highlight: ArrayLike | None = None,
+    highlight_label: str = "outliers",
+    styles: Mapping[str, dict] | None = None,
+    point_label: str = "data",
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> Axes:
+    """Scatter the data and draw straight lines ``intercept + slope * x`` fitted to it.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    x, y : array_like, shape (n,)
+        The data, drawn as small grey points.
+    lines : mapping of str to (float, float)
+        Legend label -> ``(intercept, slope)``; each line spans the range of
+        ``x``, in the colours of the course cycle unless ``styles`` says otherwise.
+    highlight : array_like of int or bool, optional
+        Indices (or a mask) of points to mark with crosses, e.g. the corrupted targets.
+    highlight_label : str, default "outliers"
+        Legend entry of the highlighted points.
+    styles : mapping of str to dict, optional
+        Extra keyword arguments for the line of a label, e.g.
+        ``{"MSE, clean": {"ls": "--", "color": COLORS[0]}}``.
+    point_label : str, default "data"
+        Legend entry of the points.
+    title, xlabel, ylabel : str, optional
+        Default to "Fitted lines", "x" and "y"; pass labels with units.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` and ``y`` are not 1-D of one length, ``lines`` is empty, or
+        a line is not a pair of numbers.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> fitted_lines(ax, [0, 1, 2], [0, 1, 5], {"MSE": (-0.5, 2.5)}, highlight=[2]) is ax
+    True
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['data', 'outliers', 'MSE']
+    >>> plt.close(fig)
+    """
+    _check_axes("fitted_lines", ax)
+    x, y = (np.asarray(a, dtype=np.float64) for a in (x, y))
+    if not (x.ndim == 1 and x.shape == y.shape and x.size > 0):
+        raise ValueError(f"fitted_lines: x and y must be 1-D of one length, got {x.shape} and {y.shape}")
+    if not lines:
+        raise ValueError("fitted_lines: lines is empty; pass at least one label -> (intercept, slope)")
+    ax.scatter(x, y, s=8, alpha=0.4, color="0.5", label=point_label)
+    if highlight is not None:
+        idx = np.asarray(highlight)
+        ax.scatter(x[idx], y[idx], s=30, marker="x", color=COLORS[1], label=highlight_label)
+    xs = np.array([x.min(), x.max()])
+    styles = styles or {}
+    for label, line in lines.items():
+        coef = np.asarray(line, dtype=np.float64)
+        if coef.shape != (2,):
+            raise ValueError(f"fitted_lines: line {label!r} must be (intercept, slope), got shape {coef.shape}")
+        ax.plot(xs, coef[0] + coef[1] * xs, label=label, **styles.get(label, {}))
+    _label(ax, title=title, xlabel=xlabel, ylabel=ylabel, defaults=("Fitted lines", "x", "y"))
     ax.legend()
     return ax

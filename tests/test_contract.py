@@ -1,8 +1,19 @@
 """The lossfns API contract (DESIGN.md), checked for every loss in the registry.
 
 New losses join these tests by registering a record; a record whose ``inputs``
-kind has no generator below fails, so no loss can slip past the contract.
+kind has no generator below fails, and so does a keyword parameter with no
+invalid values listed in ``INVALID_PARAMS``, so no loss can slip past the contract.
+
+A generator returns the loss' array arguments in order; the first is the
+target, and ``predicted`` says which of the others the gradient differentiates
+(a loss with several returns a tuple of gradients in that order).
 """
+import inspect
+import pathlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
@@ -10,6 +21,7 @@ import lossfns as lf
 from lossfns.registry import records
 
 REDUCTIONS = ("mean", "sum", "none")
+BIB = pathlib.Path(__file__).resolve().parents[1] / "chapters" / "references.bib"
 
 
 def real_inputs(rng: np.random.Generator, shape=(4, 3)):
@@ -19,15 +31,86 @@ def real_inputs(rng: np.random.Generator, shape=(4, 3)):
     return y_true, y_pred
 
 
-INPUTS = {"real": real_inputs}
+def count_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Counts (zeros included) and positive predicted rates."""
+    return rng.poisson(3.0, size=shape).astype(float), rng.uniform(0.5, 5.0, size=shape)
+
+
+def gaussian_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Targets, predicted means and predicted variances well above the clamp."""
+    y_true, mean = real_inputs(rng, shape)
+    return y_true, mean, rng.uniform(0.5, 2.0, size=shape)
+
+
+@dataclass(frozen=True)
+class InputKind:
+    """How to make valid arguments for a loss, and values outside its domain.
+
+    ``invalid`` lists ``(argument index, value, message)``: putting ``value``
+    into that argument must raise ``ValueError`` with ``message`` after the
+    function's name.
+    """
+
+    make: Callable
+    predicted: tuple = (1,)
+    invalid: tuple = ()
+
+
+INPUTS = {
+    "real": InputKind(real_inputs),
+    "counts": InputKind(count_inputs, invalid=(
+        (0, -1.0, r"y_true must lie in \[0, inf\) \(counts\), got 1 value\(s\) outside it, e.g. -1.0"),
+        (1, -0.5, r"y_pred must lie in \[0, inf\) \(rates"),
+    )),
+    "gaussian": InputKind(gaussian_inputs, predicted=(1, 2), invalid=(
+        (2, -1e-3, r"var must lie in \[0, inf\) \(a variance\), got 1 value\(s\) outside it, e.g. -0.001"),
+    )),
+}
+
+# Values each keyword parameter must refuse with ValueError, and the allowed range the message states.
+# (Boolean flags need no entry: anything but True/False is a TypeError, checked for every flag.)
+INVALID_PARAMS = {
+    ("huber", "delta"): ((0.0, -1.0, np.inf, np.nan), "(0, inf)"),
+    ("quantile", "q"): ((0.0, 1.0, -0.5, 1.5, np.nan), "(0, 1)"),
+    ("tukey", "c"): ((0.0, -4.685, np.inf), "(0, inf)"),
+    ("poisson_nll", "eps"): ((-1e-8, np.inf, np.nan), "[0, inf)"),
+    ("general_robust", "alpha"): ((np.inf, np.nan), "[-inf, inf)"),
+    ("general_robust", "scale"): ((0.0, -1.0, np.inf), "(0, inf)"),
+    ("gaussian_nll", "eps"): ((0.0, -1e-6, np.inf), "(0, inf)"),
+}
+
 RECORDS = records()
 WITH_GRAD = [r for r in RECORDS if r.grad is not None]
 
 
-def make_inputs(record, seed=0):
+def kind(record) -> InputKind:
     if record.inputs not in INPUTS:
         pytest.fail(f"no test-input generator for inputs kind {record.inputs!r} of loss {record.name!r}")
-    return INPUTS[record.inputs](np.random.default_rng(seed))
+    return INPUTS[record.inputs]
+
+
+def make_inputs(record, seed=0) -> tuple:
+    return kind(record).make(np.random.default_rng(seed))
+
+
+def arg_names(f) -> tuple:
+    params = inspect.signature(f).parameters.values()
+    return tuple(p.name for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def keyword_params(f) -> dict:
+    params = inspect.signature(f).parameters.values()
+    return {p.name: p.default for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "reduction"}
+
+
+def grads_tuple(record, args, **kwargs) -> tuple:
+    """The gradient(s) of ``record`` as a tuple, one array per predicted argument."""
+    out = record.grad(*args, **kwargs)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def replace(args, i, value) -> tuple:
+    return args[:i] + (value,) + args[i + 1:]
 
 
 def ids(recs):
@@ -35,7 +118,8 @@ def ids(recs):
 
 
 def test_registry_is_not_empty():
-    assert {"mse", "mae"} <= set(lf.registry.names())
+    expected = {"mse", "mae", "huber", "log_cosh", "quantile", "tukey", "poisson_nll", "general_robust", "gaussian_nll"}
+    assert expected <= set(lf.registry.names())
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=ids(RECORDS))
@@ -46,13 +130,30 @@ def test_record_is_complete(record):
     if record.grad is not None:
         assert record.grad.__name__ == f"{record.name}_grad"
         assert record.grad.__module__ == record.fn.__module__
+        assert arg_names(record.grad) == arg_names(record.fn)
+        assert keyword_params(record.grad) == keyword_params(record.fn)
+
+
+def bibliography_keys() -> set:
+    return set(re.findall(r"^@\w+\{([^,\s]+),", BIB.read_text(encoding="utf-8"), flags=re.MULTILINE))
+
+
+def test_bibliography_keys_are_read():
+    keys = bibliography_keys()
+    assert {"legendre1805", "huber1964", "barron2019"} <= keys
+    assert "not_a_key" not in keys
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=ids(RECORDS))
+def test_reference_is_a_key_of_the_bibliography(record):
+    assert record.reference in bibliography_keys(), f"{record.reference!r} is not in {BIB.name}"
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=ids(RECORDS))
 def test_reductions_agree(record):
-    y_true, y_pred = make_inputs(record)
-    mean, total = record.fn(y_true, y_pred), record.fn(y_true, y_pred, reduction="sum")
-    per_sample = record.fn(y_true, y_pred, reduction="none")
+    args = make_inputs(record)
+    mean, total = record.fn(*args), record.fn(*args, reduction="sum")
+    per_sample = record.fn(*args, reduction="none")
     assert isinstance(mean, np.float64) and isinstance(total, np.float64)
     assert isinstance(per_sample, np.ndarray)
     np.testing.assert_allclose(total, mean * per_sample.size, rtol=1e-13)
@@ -60,60 +161,117 @@ def test_reductions_agree(record):
 
 
 @pytest.mark.parametrize("record", WITH_GRAD, ids=ids(WITH_GRAD))
+def test_gradient_is_one_array_per_predicted_input(record):
+    args = make_inputs(record)
+    predicted = kind(record).predicted
+    out = record.grad(*args)
+    if len(predicted) == 1:
+        assert isinstance(out, np.ndarray), "a loss with one predicted input returns one array, not a tuple"
+    else:
+        assert isinstance(out, tuple) and len(out) == len(predicted)
+    for i, g in zip(predicted, grads_tuple(record, args), strict=True):
+        assert isinstance(g, np.ndarray) and g.shape == args[i].shape and g.dtype == np.float64
+
+
+@pytest.mark.parametrize("record", WITH_GRAD, ids=ids(WITH_GRAD))
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_gradient_matches_finite_differences(record, reduction):
-    y_true, y_pred = make_inputs(record, seed=1)
-    result = lf.gradcheck(
-        lambda p: record.fn(y_true, p, reduction=reduction),
-        lambda p: record.grad(y_true, p, reduction=reduction),
-        y_pred,
-    )
-    assert result, repr(result)
+    args = make_inputs(record, seed=1)
+    for k, i in enumerate(kind(record).predicted):
+        result = lf.gradcheck(
+            lambda p, i=i: record.fn(*replace(args, i, p), reduction=reduction),
+            lambda p, i=i, k=k: grads_tuple(record, replace(args, i, p), reduction=reduction)[k],
+            args[i],
+        )
+        assert result, f"d/d{arg_names(record.fn)[i]}: {result!r}"
 
 
 @pytest.mark.parametrize("record", WITH_GRAD, ids=ids(WITH_GRAD))
 def test_gradient_of_none_is_each_elements_own_derivative(record):
-    y_true, y_pred = make_inputs(record, seed=2)
-    grad_none = record.grad(y_true, y_pred, reduction="none")
-    assert grad_none.shape == np.shape(y_pred)
-    numerical = lf.numerical_grad(lambda p: record.fn(y_true, p, reduction="sum"), y_pred)
-    np.testing.assert_allclose(grad_none, numerical, rtol=1e-5, atol=1e-7)
+    args = make_inputs(record, seed=2)
+    grads_none = grads_tuple(record, args, reduction="none")
+    for i, grad_none in zip(kind(record).predicted, grads_none, strict=True):
+        assert grad_none.shape == np.shape(args[i])
+        numerical = lf.numerical_grad(lambda p, i=i: record.fn(*replace(args, i, p), reduction="sum"), args[i])
+        np.testing.assert_allclose(grad_none, numerical, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=ids(RECORDS))
 def test_inputs_are_never_modified_and_lists_and_float32_are_accepted(record):
-    y_true, y_pred = make_inputs(record, seed=3)
-    t, p = y_true.copy(), y_pred.copy()
+    args = make_inputs(record, seed=3)
+    copies = tuple(a.copy() for a in args)
     funcs = [record.fn] + ([record.grad] if record.grad else [])
     for f in funcs:
         for reduction in REDUCTIONS:
-            expected = f(y_true, y_pred, reduction=reduction)
-            np.testing.assert_array_equal(y_true, t)
-            np.testing.assert_array_equal(y_pred, p)
-            np.testing.assert_allclose(f(y_true.tolist(), y_pred.tolist(), reduction=reduction), expected)
-            got32 = f(y_true.astype(np.float32), y_pred.astype(np.float32), reduction=reduction)
-            assert np.asarray(got32).dtype == np.float64
-            np.testing.assert_allclose(got32, expected, rtol=1e-5, atol=1e-6)
+            expected = f(*args, reduction=reduction)
+            for a, c in zip(args, copies, strict=True):
+                np.testing.assert_array_equal(a, c)
+            np.testing.assert_allclose(f(*(a.tolist() for a in args), reduction=reduction), expected)
+            got32 = f(*(a.astype(np.float32) for a in args), reduction=reduction)
+            for got, want in zip(got32 if isinstance(got32, tuple) else (got32,),
+                                 expected if isinstance(expected, tuple) else (expected,), strict=True):
+                assert np.asarray(got).dtype == np.float64
+                np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=ids(RECORDS))
 def test_bad_input_raises_clear_errors(record):
-    y_true, y_pred = make_inputs(record, seed=4)
+    args = make_inputs(record, seed=4)
+    names = arg_names(record.fn)
+    assert len(names) == len(args)
     for f in [record.fn] + ([record.grad] if record.grad else []):
         name = f.__name__
-        with pytest.raises(ValueError, match=rf"^{name}: y_pred has shape \(4, 2\) but y_true has shape \(4, 3\)"):
-            f(y_true, y_pred[:, :2])
-        bad = y_pred.copy()
-        bad[0, 0] = np.nan
-        with pytest.raises(ValueError, match=rf"^{name}: y_pred contains 1 NaN or infinite"):
-            f(y_true, bad)
-        with pytest.raises(ValueError, match=rf"^{name}: y_true contains 1 NaN or infinite"):
-            f(np.where(y_true == y_true[0, 0], np.inf, y_true), y_pred)
-        with pytest.raises(TypeError, match=rf"^{name}: y_true must be numeric"):
-            f("not an array", y_pred)
-        with pytest.raises(TypeError, match=rf"^{name}: y_pred must be numeric"):
-            f(y_true, np.full(y_true.shape, "x"))
+        for i in range(1, len(args)):
+            with pytest.raises(
+                ValueError, match=rf"^{name}: {names[i]} has shape \(4, 2\) but {names[0]} has shape \(4, 3\)"
+            ):
+                f(*replace(args, i, args[i][:, :2]))
+        for i in range(len(args)):
+            for bad_value in (np.nan, np.inf, -np.inf):
+                bad = args[i].copy()
+                bad[0, 0] = bad_value
+                with pytest.raises(ValueError, match=rf"^{name}: {names[i]} contains 1 NaN or infinite"):
+                    f(*replace(args, i, bad))
+            with pytest.raises(TypeError, match=rf"^{name}: {names[i]} must be numeric"):
+                f(*replace(args, i, np.full(args[i].shape, "x")))
+        with pytest.raises(TypeError, match=rf"^{name}: {names[0]} must be numeric"):
+            f("not an array", *args[1:])
         with pytest.raises(ValueError, match=rf"^{name}: reduction must be one of"):
-            f(y_true, y_pred, reduction="average")
-        with pytest.raises(ValueError, match=rf"^{name}: y_true is empty"):
-            f([], [])
+            f(*args, reduction="average")
+        with pytest.raises(ValueError, match=rf"^{name}: {names[0]} is empty"):
+            f(*([] for _ in args))
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=ids(RECORDS))
+def test_values_outside_the_domain_raise_value_errors_naming_the_argument(record):
+    args = make_inputs(record, seed=5)
+    for f in [record.fn] + ([record.grad] if record.grad else []):
+        for i, value, message in kind(record).invalid:
+            bad = args[i].copy()
+            bad[1, 2] = value
+            with pytest.raises(ValueError, match=rf"^{f.__name__}: {message}"):
+                f(*replace(args, i, bad))
+            f(*args)  # the valid arguments still pass
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=ids(RECORDS))
+def test_invalid_parameters_raise_errors_naming_the_parameter_and_the_range(record):
+    args = make_inputs(record, seed=6)
+    for param, default in keyword_params(record.fn).items():
+        for f in [record.fn] + ([record.grad] if record.grad else []):
+            name = f.__name__
+            if isinstance(default, bool):
+                for bad in (1, "yes", None):
+                    with pytest.raises(TypeError, match=rf"^{name}: {param} must be True or False, got"):
+                        f(*args, **{param: bad})
+                continue
+            if (record.name, param) not in INVALID_PARAMS:
+                pytest.fail(f"INVALID_PARAMS has no invalid values for {record.name}({param}=...)")
+            values, allowed = INVALID_PARAMS[(record.name, param)]
+            for bad in values:
+                message = rf"^{name}: {param} must lie in {re.escape(allowed)}, got {re.escape(repr(float(bad)))}$"
+                with pytest.raises(ValueError, match=message):
+                    f(*args, **{param: bad})
+            with pytest.raises(TypeError, match=rf"^{name}: {param} must be a real number, got str"):
+                f(*args, **{param: "1"})
+            f(*args, **{param: default})  # the default itself is valid

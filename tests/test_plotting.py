@@ -138,3 +138,55 @@ def test_matplotlib_is_only_imported_by_the_plotting_module():
         "assert 'matplotlib' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ, MPLBACKEND="Agg"))
+
+
+def test_influence_draws_one_line_per_loss_with_default_labels(ax, rc_snapshot):
+    r = np.linspace(-4.0, 4.0, 9)
+    psis = {"MSE": 2 * r, "Huber": np.clip(r, -1, 1), "Tukey": np.where(np.abs(r) < 3, r, 0.0)}
+    out = plotting.influence(ax, r, psis)
+    assert out is ax
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["MSE", "Huber", "Tukey"]
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), np.clip(r, -1, 1))
+    assert ax.get_title() == "Influence functions"
+    assert "residual" in ax.get_xlabel() and r"\psi" in ax.get_ylabel()
+
+
+def test_influence_keeps_given_labels_and_validates(ax):
+    r = np.arange(3.0)
+    plotting.influence(ax, r, {"a": r}, title="T", xlabel="r (score)", ylabel="psi (score)")
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("T", "r (score)", "psi (score)")
+    with pytest.raises(ValueError, match="psis is empty"):
+        plotting.influence(ax, r, {})
+    with pytest.raises(ValueError, match="psi of 'b' has shape"):
+        plotting.influence(ax, r, {"b": np.arange(4.0)})
+    with pytest.raises(TypeError, match="influence: ax must be a matplotlib Axes"):
+        plotting.influence(None, r, {"a": r})
+
+
+def test_fitted_lines_draws_points_highlights_and_lines_over_the_x_range(ax, rc_snapshot):
+    x, y = np.array([1.0, 2.0, 4.0]), np.array([1.0, 3.0, 9.0])
+    styles = {"MAE": {"ls": "--", "color": plotting.COLORS[2]}}
+    out = plotting.fitted_lines(ax, x, y, {"MSE": (0.5, 2.0), "MAE": (0.0, 2.0)}, highlight=[2],
+                                styles=styles, xlabel="income (francs)", ylabel="food (francs)")
+    assert out is ax
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["data", "outliers", "MSE", "MAE"]
+    mse_line, mae_line = ax.lines
+    np.testing.assert_array_equal(mse_line.get_xdata(), [1.0, 4.0])
+    np.testing.assert_array_equal(mse_line.get_ydata(), [2.5, 8.5])
+    assert mae_line.get_linestyle() == "--"
+    assert mpl.colors.to_hex(mae_line.get_color()) == plotting.COLORS[2].lower()
+    np.testing.assert_array_equal(ax.collections[1].get_offsets(), [[4.0, 9.0]])
+    assert ax.get_xlabel() == "income (francs)" and ax.get_title() == "Fitted lines"
+
+
+def test_fitted_lines_accepts_a_boolean_mask_and_validates(ax):
+    x = np.arange(4.0)
+    plotting.fitted_lines(ax, x, x, {"a": (0.0, 1.0)}, highlight=x > 2, highlight_label="bad")
+    assert ax.get_legend().get_texts()[1].get_text() == "bad"
+    np.testing.assert_array_equal(ax.collections[1].get_offsets(), [[3.0, 3.0]])
+    with pytest.raises(ValueError, match="1-D of one length"):
+        plotting.fitted_lines(ax, x, x[:3], {"a": (0.0, 1.0)})
+    with pytest.raises(ValueError, match="lines is empty"):
+        plotting.fitted_lines(ax, x, x, {})
+    with pytest.raises(ValueError, match=r"must be \(intercept, slope\)"):
+        plotting.fitted_lines(ax, x, x, {"a": (0.0, 1.0, 2.0)})

@@ -1,4 +1,6 @@
 """The shared validation and reduction helpers in lossfns._validation."""
+import re
+
 import numpy as np
 import pytest
 
@@ -72,3 +74,63 @@ def test_reduce_and_reduce_grad():
     assert v.reduce(values, "none") is values
     np.testing.assert_array_equal(v.reduce_grad(values, "mean", 3), values / 3)
     np.testing.assert_array_equal(v.reduce_grad(values, "sum", 3), values)
+
+
+def test_interval_writes_open_and_closed_bounds():
+    assert v.interval(0.0, low_open=True) == "(0, inf)"
+    assert v.interval(0.0, 1.0) == "[0, 1]"
+    assert v.interval(None, 2.5, high_open=True) == "(-inf, 2.5)"
+    assert v.interval(-np.inf) == "[-inf, inf)"
+
+
+def test_check_scalar_admits_an_infinite_value_only_as_a_closed_bound():
+    assert v.check_scalar("general_robust", "alpha", -np.inf, low=-np.inf) == -np.inf
+    assert v.check_scalar("general_robust", "alpha", 1e300, low=-np.inf) == 1e300
+    with pytest.raises(ValueError, match=r"^general_robust: alpha must lie in \[-inf, inf\), got inf$"):
+        v.check_scalar("general_robust", "alpha", np.inf, low=-np.inf)
+    with pytest.raises(ValueError, match=r"got nan$"):
+        v.check_scalar("general_robust", "alpha", np.nan, low=-np.inf)
+    for bad in (np.inf, -np.inf):  # unbounded sides still refuse infinities, as before
+        with pytest.raises(ValueError, match=r"must lie in \(-inf, inf\)"):
+            v.check_scalar("f", "x", bad)
+        with pytest.raises(ValueError, match=r"^huber: delta must lie in \(0, inf\)"):
+            v.check_scalar("huber", "delta", abs(bad), low=0.0, low_open=True)
+
+
+def test_check_bool_accepts_only_true_and_false():
+    assert v.check_bool("f", "full", True) is True
+    assert v.check_bool("f", "full", np.bool_(False)) is False
+    for bad in (1, 0, "True", None, 1.0):
+        with pytest.raises(TypeError, match=rf"^f: full must be True or False, got {re.escape(repr(bad))}$"):
+            v.check_bool("f", "full", bad)
+
+
+def test_check_int_accepts_integers_and_states_the_range():
+    assert v.check_int("gd", "steps", 3, low=0) == 3
+    assert v.check_int("gd", "steps", np.int64(0), low=0) == 0
+    with pytest.raises(ValueError, match=r"^gd: steps must be an integer in \[0, inf\), got -1$"):
+        v.check_int("gd", "steps", -1, low=0)
+    for bad in (2.0, "3", True, None):
+        with pytest.raises(TypeError, match=r"^gd: steps must be an integer, got"):
+            v.check_int("gd", "steps", bad, low=0)
+
+
+def test_check_in_range_counts_the_offenders_and_shows_the_first():
+    arr = np.array([[1.0, -2.0], [0.0, -3.0]])
+    with pytest.raises(ValueError, match=r"^f: y_true must lie in \[0, inf\) \(counts\), got 2 value\(s\) outside it, "
+                                         r"e.g. -2.0$"):
+        v.check_in_range("f", "y_true", arr, low=0.0, why=" (counts)")
+    assert v.check_in_range("f", "x", np.array([0.0, 1.0]), low=0.0) is not None
+    with pytest.raises(ValueError, match=r"must lie in \(0, 1\), got 1 value\(s\) outside it, e.g. 1.0$"):
+        v.check_in_range("f", "p", np.array([0.5, 1.0]), low=0.0, high=1.0, low_open=True, high_open=True)
+
+
+def test_prepare_arrays_checks_every_array_against_the_first():
+    y, m, s = v.prepare_arrays("g", "sum", {"y_true": [1, 2], "mean": [0.0, 0.0], "var": [1.0, 1.0]})
+    assert y.dtype == m.dtype == s.dtype == np.float64
+    with pytest.raises(ValueError, match=r"^g: var has shape \(3,\) but y_true has shape \(2,\)$"):
+        v.prepare_arrays("g", "mean", {"y_true": [1, 2], "mean": [0.0, 0.0], "var": [1.0, 1.0, 1.0]})
+    with pytest.raises(TypeError, match=r"^g: mean must be numeric"):
+        v.prepare_arrays("g", "mean", {"y_true": [1, 2], "mean": ["a", "b"], "var": [1.0, 1.0]})
+    with pytest.raises(ValueError, match=r"^g: reduction must be one of"):  # reduction is checked first
+        v.prepare_arrays("g", "avg", {"y_true": "not numeric"})

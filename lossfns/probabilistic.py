@@ -1,0 +1,166 @@
+"""Probabilistic losses: the prediction is a distribution, the loss its negative log-likelihood."""
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from lossfns._validation import check_bool, check_in_range, check_scalar, prepare_arrays, reduce, reduce_grad
+from lossfns.registry import LossRecord, register
+
+HALF_LOG_2PI = 0.5 * float(np.log(2.0 * np.pi))
+
+
+def _check_gaussian(fn: str, y_true, mean, var, eps, full, reduction):
+    y, mu, v = prepare_arrays(fn, reduction, {"y_true": y_true, "mean": mean, "var": var})
+    eps = check_scalar(fn, "eps", eps, low=0.0, low_open=True)
+    full = check_bool(fn, "full", full)
+    check_in_range(fn, "var", v, low=0.0, why=" (a variance)")
+    return y, mu, v, eps, full
+
+
+def gaussian_nll(
+    y_true: ArrayLike,
+    mean: ArrayLike,
+    var: ArrayLike,
+    *,
+    eps: float = 1e-6,
+    full: bool = False,
+    reduction: str = "mean",
+):
+    r"""Gaussian negative log-likelihood of :math:`y` under a predicted mean and variance.
+
+    .. math::
+
+        \ell_i = \frac12\left(\log \tilde\sigma_i^2 + \frac{(y_i - \mu_i)^2}{\tilde\sigma_i^2}\right)
+        \;\bigl[+ \tfrac12 \log 2\pi\bigr],
+        \qquad \tilde\sigma_i^2 = \max(\sigma_i^2, \epsilon)
+
+    A model that predicts its own uncertainty: a large variance forgives a
+    large error but costs :math:`\tfrac12\log\sigma^2`. For a fixed
+    variance the loss is the squared error divided by :math:`2\sigma^2`.
+
+    Parameters
+    ----------
+    y_true : array_like, any shape
+        Targets :math:`y`.
+    mean : array_like, same shape as ``y_true``
+        Predicted means :math:`\mu`.
+    var : array_like, same shape as ``y_true``
+        Predicted variances :math:`\sigma^2 \ge 0`, one per element. For one
+        shared variance pass ``np.full_like(mean, s2)`` (PyTorch also
+        broadcasts a variance with fewer or size-1 dimensions; we do not, so
+        that ``"none"`` and the gradient keep one value per element).
+    eps : float, default 1e-6
+        Variances below :math:`\epsilon > 0` are raised to it, as in PyTorch.
+    full : bool, default False
+        Add the constant :math:`\tfrac12\log 2\pi`, giving the exact negative
+        log-density.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over every element, ``"sum"`` adds them,
+        ``"none"`` returns :math:`\ell` with the shape of the input.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like ``mean``
+        for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric or ``full`` is not a bool.
+    ValueError
+        If the shapes differ, an input is empty or holds NaN/inf,
+        ``reduction`` is unknown, ``eps <= 0`` or a variance is negative.
+
+    Notes
+    -----
+    The clamp keeps :math:`\log\sigma^2` and :math:`1/\sigma^2` finite: a
+    variance of 0 costs as much as one of :math:`\epsilon`. The arguments
+    follow PyTorch's ``torch.nn.functional.gaussian_nll_loss(input, target,
+    var, full=False, eps=1e-6)`` with ``input`` the mean; note that PyTorch
+    puts the **prediction first** (``gaussian_nll_loss(mean, y_true, var)``)
+    while we put the target first, as everywhere in ``lossfns``. A negative
+    variance is an error in both. Keras has no Gaussian NLL loss (write it
+    with ``keras.ops``). With ``full=True`` this is
+    ``-scipy.stats.norm.logpdf(y, mean, sqrt(var))`` for :math:`\sigma^2 \ge \epsilon`.
+
+    References
+    ----------
+    D. A. Nix and A. S. Weigend, "Estimating the Mean and Variance of the
+    Target Probability Distribution", *IEEE International Conference on
+    Neural Networks* (1994).
+
+    Examples
+    --------
+    >>> gaussian_nll([0.0, 0.0], [1.0, 1.0], [1.0, 4.0], reduction="none").round(4)
+    array([0.5   , 0.8181])
+    >>> gaussian_nll([0.0], [0.0], [0.0], eps=1e-6)  # var 0 is clamped: 1/2 log(1e-6)
+    np.float64(-6.907755278982137)
+    """
+    y, mu, v, eps, full = _check_gaussian("gaussian_nll", y_true, mean, var, eps, full, reduction)
+    v = np.maximum(v, eps)
+    loss = 0.5 * (np.log(v) + np.square(y - mu) / v)
+    if full:
+        loss = loss + HALF_LOG_2PI
+    return reduce(loss, reduction)
+
+
+def gaussian_nll_grad(
+    y_true: ArrayLike,
+    mean: ArrayLike,
+    var: ArrayLike,
+    *,
+    eps: float = 1e-6,
+    full: bool = False,
+    reduction: str = "mean",
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Derivatives of :func:`gaussian_nll` with respect to ``mean`` and ``var``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \mu_i} = \frac{\mu_i - y_i}{\tilde\sigma_i^2},
+        \qquad
+        \frac{\partial \ell_i}{\partial \sigma_i^2}
+        = \frac{1}{2\tilde\sigma_i^2}\left(1 - \frac{(y_i - \mu_i)^2}{\tilde\sigma_i^2}\right)
+
+    each divided by :math:`n` for ``"mean"``. The variance derivative is zero
+    where :math:`\tilde\sigma^2 = (y - \mu)^2`: the best variance is the
+    squared error.
+
+    Below the clamp (:math:`\sigma_i^2 < \epsilon`) the loss does not depend
+    on :math:`\sigma_i^2`, yet, like PyTorch's autograd (which clamps under
+    ``torch.no_grad()``), we return the derivative at :math:`\epsilon`, not
+    0: the clamp passes the gradient straight through, so a variance that
+    fell below :math:`\epsilon` is still pushed back up. Finite differences
+    there give 0; this is the one place where the gradient is not the
+    derivative of the value.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(d_mean, d_var)``, in argument order, each shaped like ``mean``.
+
+    Examples
+    --------
+    >>> d_mean, d_var = gaussian_nll_grad([0.0, 0.0], [1.0, 1.0], [1.0, 4.0], reduction="none")
+    >>> d_mean, d_var
+    (array([1.  , 0.25]), array([0.     , 0.09375]))
+    """
+    y, mu, v, eps, _ = _check_gaussian("gaussian_nll_grad", y_true, mean, var, eps, full, reduction)
+    v = np.maximum(v, eps)
+    r = mu - y
+    d_mean = r / v
+    d_var = 0.5 / v * (1.0 - np.square(r) / v)
+    return reduce_grad(d_mean, reduction, mu.size), reduce_grad(d_var, reduction, mu.size)
+
+
+register(LossRecord(
+    name="gaussian_nll", family="probabilistic", task="regression with uncertainty",
+    formula=r"\tfrac12\left(\log \max(\sigma^2, \epsilon) + \frac{(y - \mu)^2}{\max(\sigma^2, \epsilon)}\right)",
+    convex=False, differentiable=True, robust=False,
+    fn=gaussian_nll, grad=gaussian_nll_grad, inputs="gaussian", chapter="02_regression",
+    reference="nix1994",
+    torch="torch.nn.functional.gaussian_nll_loss(mean, y_true, var)",
+    params={"eps": 1e-6, "full": False},
+))
