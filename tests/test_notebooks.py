@@ -88,3 +88,9 @@ def test_setup_cell_installs_from_the_configured_repository_only_when_missing():
     assert f"git+{h.repo_url()}" in source
     assert "find_spec(\"lossfns\")" in source or "find_spec('lossfns')" in source
     assert "--upgrade" not in source and "-U " not in source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_chapter_is_valid_nbformat(path):
+    nbformat = pytest.importorskip("nbformat")
+    nbformat.validate(nbformat.read(path, as_version=4))
