@@ -9,9 +9,26 @@ from __future__ import annotations
 import importlib
 
 from lossfns import registry
+from lossfns.classification import (
+    binary_cross_entropy,
+    binary_cross_entropy_grad,
+    categorical_cross_entropy,
+    categorical_cross_entropy_grad,
+    focal,
+    focal_grad,
+    hinge,
+    hinge_grad,
+    multiclass_hinge,
+    multiclass_hinge_grad,
+    sparse_categorical_cross_entropy,
+    sparse_categorical_cross_entropy_grad,
+    squared_hinge,
+    squared_hinge_grad,
+    zero_one,
+)
 from lossfns.gradcheck import GradcheckResult, gradcheck, numerical_grad
 from lossfns.optim import OptimResult, gradient_descent, mse_hessian, newton
-from lossfns.probabilistic import gaussian_nll, gaussian_nll_grad
+from lossfns.probabilistic import gaussian_nll, gaussian_nll_grad, kl_divergence, kl_divergence_grad
 from lossfns.regression import (
     general_robust,
     general_robust_grad,
@@ -40,7 +57,11 @@ __all__ = [
     "mae", "mae_grad", "mse", "mse_grad",
     "huber", "huber_grad", "log_cosh", "log_cosh_grad", "quantile", "quantile_grad",
     "tukey", "tukey_grad", "poisson_nll", "poisson_nll_grad", "general_robust", "general_robust_grad",
-    "gaussian_nll", "gaussian_nll_grad",
+    "gaussian_nll", "gaussian_nll_grad", "kl_divergence", "kl_divergence_grad",
+    "binary_cross_entropy", "binary_cross_entropy_grad", "categorical_cross_entropy", "categorical_cross_entropy_grad",
+    "sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy_grad", "hinge", "hinge_grad",
+    "squared_hinge", "squared_hinge_grad", "multiclass_hinge", "multiclass_hinge_grad", "zero_one",
+    "focal", "focal_grad",
     "OptimResult", "gradient_descent", "newton", "mse_hessian",
 ]
 

@@ -174,3 +174,100 @@ def reduce_grad(per_element: np.ndarray, reduction: str, n: int) -> np.ndarray:
     if reduction == "mean":
         return per_element / n
     return per_element
+
+
+# --- classification: probabilities, labels and weights ---------------------------
+
+SIMPLEX_ATOL = 1e-4
+"""How far from 1 (absolute) a row of probabilities may sum before it is rejected."""
+
+
+def check_rows_sum_to_one(fn: str, name: str, arr: np.ndarray, *, atol: float = SIMPLEX_ATOL) -> np.ndarray:
+    """Raise ``ValueError`` unless ``arr`` holds probabilities whose rows (last axis) sum to 1 within ``atol``."""
+    check_in_range(fn, name, arr, low=0.0, high=1.0, why=" (probabilities)")
+    sums = arr.sum(axis=-1)
+    off = np.abs(sums - 1.0) > atol
+    if off.any():
+        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(off)), sums.shape))
+        row = f"row {where[0] if len(where) == 1 else where}" if where else "the row"
+        raise ValueError(
+            f"{fn}: each row of {name} (last axis) must sum to 1 within {atol:g}, "
+            f"but {row} sums to {float(sums[where]):.10g}; {int(off.sum())} row(s) are off"
+        )
+    return arr
+
+
+def class_labels(fn: str, name: str, arr: np.ndarray, k: int) -> np.ndarray:
+    """Return ``arr`` as int64 class indices after checking that they are integers in ``[0, k - 1]``."""
+    fractional = arr != np.round(arr)
+    if fractional.any():
+        raise ValueError(
+            f"{fn}: {name} must hold integer class labels in [0, {k - 1}], "
+            f"got the non-integer value {float(arr[fractional][0])!r}"
+        )
+    outside = (arr < 0) | (arr > k - 1)
+    if outside.any():
+        raise ValueError(
+            f"{fn}: {name} must hold integer class labels in [0, {k - 1}] (k = {k} classes on the last axis "
+            f"of y_pred), got {int(outside.sum())} label(s) outside it, e.g. {float(arr[outside][0])!r}"
+        )
+    return arr.astype(np.int64)
+
+
+def signed_labels(fn: str, name: str, arr: np.ndarray) -> np.ndarray:
+    """Return binary labels as -1/+1: ``{-1, +1}`` is kept, ``{0, 1}`` is mapped by ``2y - 1`` (as Keras does)."""
+    zero_one = (arr == 0) | (arr == 1)
+    plus_minus = (arr == -1) | (arr == 1)
+    if zero_one.all():
+        return 2.0 * arr - 1.0
+    if plus_minus.all():
+        return arr
+    foreign = arr[~(zero_one | plus_minus)]
+    got = f"{float(foreign[0])!r}" if foreign.size else "a mix of -1 and 0"
+    raise ValueError(f"{fn}: {name} must hold labels in {{-1, +1}} or in {{0, 1}}, got {got}")
+
+
+def prepare_rows(fn: str, y_true, y_pred, reduction, *, names=("y_true", "y_pred")):
+    """Validate two same-shaped arrays whose last axis holds the classes (a distribution loss)."""
+    t, p = prepare_pair(fn, y_true, y_pred, reduction, names=names)
+    if p.ndim == 0:
+        raise ValueError(f"{fn}: {names[1]} must have a class axis (at least one dimension), got a scalar")
+    return t, p
+
+
+def prepare_labels(fn: str, y_true, y_pred, reduction, *, names=("y_true", "y_pred")):
+    """Validate integer labels of shape ``s`` against scores or probabilities of shape ``s + (k,)``.
+
+    Returns the labels as int64 and the predictions as float64.
+    """
+    check_reduction(fn, reduction)
+    t = as_float_array(y_true, fn=fn, name=names[0])
+    p = as_float_array(y_pred, fn=fn, name=names[1])
+    if p.ndim == 0 or t.shape != p.shape[:-1]:
+        raise ValueError(
+            f"{fn}: {names[1]} has shape {p.shape} but {names[0]} has shape {t.shape}; "
+            f"{names[1]} must have shape {names[0]}.shape + (k,), one column per class"
+        )
+    return class_labels(fn, names[0], t, p.shape[-1]), p
+
+
+def check_weights(fn: str, name: str, value, shape: tuple, *, low_open: bool, exact: bool = False):
+    """Validate a weight option (``pos_weight``, ``class_weight``): ``None`` (all 1), a number, or an array.
+
+    A number is checked like any scalar parameter. An array must broadcast to
+    ``shape`` (with ``exact=True``: have exactly that shape), and every weight
+    must be ``> 0`` (``low_open``) or ``>= 0``.
+    """
+    if value is None:
+        return 1.0
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        return check_scalar(fn, name, value, low=0.0, low_open=low_open)
+    w = as_float_array(value, fn=fn, name=name)
+    try:
+        fits = w.shape == shape if exact else np.broadcast_shapes(w.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        expected = f"shape {shape}" if exact else f"a shape that broadcasts to {shape}"
+        raise ValueError(f"{fn}: {name} must be a number or an array of {expected}, got shape {w.shape}")
+    return check_in_range(fn, name, w, low=0.0, low_open=low_open)

@@ -4,7 +4,16 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from lossfns._validation import check_bool, check_in_range, check_scalar, prepare_arrays, reduce, reduce_grad
+from lossfns._validation import (
+    check_bool,
+    check_in_range,
+    check_rows_sum_to_one,
+    check_scalar,
+    prepare_arrays,
+    prepare_rows,
+    reduce,
+    reduce_grad,
+)
 from lossfns.registry import LossRecord, register
 
 HALF_LOG_2PI = 0.5 * float(np.log(2.0 * np.pi))
@@ -163,4 +172,129 @@ register(LossRecord(
     reference="nix1994",
     torch="torch.nn.functional.gaussian_nll_loss(mean, y_true, var)",
     params={"eps": 1e-6, "full": False},
+))
+
+
+def _kl(fn: str, p_true, q_pred, eps, reduction):
+    eps = check_scalar(fn, "eps", eps, low=0.0, high=0.5, low_open=True, high_open=True)
+    p, q = prepare_rows(fn, p_true, q_pred, reduction, names=("p_true", "q_pred"))
+    check_rows_sum_to_one(fn, "p_true", p)
+    check_rows_sum_to_one(fn, "q_pred", q)
+    q_clip = np.maximum(q, eps)
+    p_log_p = np.where(p > 0.0, p * np.log(np.where(p > 0.0, p, 1.0)), 0.0)  # 0 log 0 = 0
+    loss = np.sum(p_log_p - p * np.log(q_clip), axis=-1)
+    grad = np.where((q >= eps) & (p > 0.0), -p / q_clip, 0.0)  # no -0.0 where p = 0
+    return loss, grad, reduction
+
+
+def kl_divergence(p_true: ArrayLike, q_pred: ArrayLike, *, eps: float = 1e-7, reduction: str = "mean"):
+    r"""Kullback-Leibler divergence :math:`\mathrm{KL}(p \,\|\, q)` of a target and a predicted distribution.
+
+    .. math::
+
+        \ell_i = \sum_{j=1}^{k} p_{ij} \log \frac{p_{ij}}{q_{ij}},
+        \qquad L = \frac{1}{n} \sum_{i=1}^{n} \ell_i
+
+    with :math:`0 \log 0 = 0` and :math:`q` clipped below at :math:`\epsilon`.
+    It is the cross-entropy of :math:`q` under :math:`p` minus the entropy of
+    :math:`p`, so it is :math:`\ge 0`, is 0 only for :math:`q = p`, and has
+    the same gradient in :math:`q` as the cross-entropy.
+
+    Parameters
+    ----------
+    p_true : array_like, shape (..., k)
+        Target distributions :math:`p`, one per row (last axis); each row
+        sums to 1.
+    q_pred : array_like, same shape as ``p_true``
+        Predicted distributions :math:`q`; each row sums to 1.
+    eps : float, default 1e-7
+        :math:`q` is clipped to at least :math:`\epsilon` (Keras' value), so
+        a class with :math:`p > 0` but :math:`q = 0` costs
+        :math:`p \log(p / \epsilon)` instead of infinity; must lie in (0, 0.5).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over the rows (distributions), ``"sum"`` adds
+        them, ``"none"`` returns one divergence per row.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array of shape
+        ``q_pred.shape[:-1]`` (``(n,)`` for ``(n, k)`` inputs) for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If the shapes differ or ``q_pred`` is a scalar; an input is empty or
+        holds NaN/inf; a row has entries outside [0, 1] or does not sum to 1
+        within 1e-4; ``eps`` is outside (0, 0.5); ``reduction`` is unknown.
+
+    Notes
+    -----
+    *Argument order.* The target comes first here, as in Keras'
+    ``KLDivergence()(y_true, y_pred)``. PyTorch's ``kl_div(input, target)``
+    takes the *log* of the prediction first: ``kl_div(log(q), p)`` is
+    :math:`\mathrm{KL}(p \| q)`, and ``kl_div(p, q)`` silently computes
+    something else.
+
+    *Reductions.* PyTorch's ``reduction="batchmean"`` is this function's
+    ``"mean"``; its ``"mean"`` divides by :math:`n k`, the number of
+    elements, and its ``"none"`` returns the :math:`(n, k)` terms.
+
+    *Zeros.* Here a class with :math:`p_{ij} = 0` contributes exactly 0.
+    PyTorch agrees unless also :math:`q_{ij} = 0`: then ``kl_div`` returns
+    NaN (:math:`0 \cdot \log 0` with :math:`\log 0 = -\infty`). Keras clips
+    :math:`p` to :math:`[\epsilon, 1]` as well, so each such class adds
+    :math:`\epsilon \log(\epsilon / q_{ij})`, e.g. about :math:`-1.5 \cdot
+    10^{-6}` for :math:`q_{ij} = 1/2`. The rows are not renormalised (unlike
+    ``categorical_cross_entropy``'s probabilities), as in both frameworks.
+
+    References
+    ----------
+    S. Kullback and R. A. Leibler, "On information and sufficiency",
+    *Annals of Mathematical Statistics* 22 (1951), 79-86.
+
+    Examples
+    --------
+    >>> kl_divergence([[0.5, 0.5], [1.0, 0.0]], [[0.5, 0.5], [0.5, 0.5]], reduction="none")  # 0 and log 2
+    array([0.        , 0.69314718])
+    """
+    loss, _, reduction = _kl("kl_divergence", p_true, q_pred, eps, reduction)
+    return reduce(loss, reduction)
+
+
+def kl_divergence_grad(
+    p_true: ArrayLike, q_pred: ArrayLike, *, eps: float = 1e-7, reduction: str = "mean"
+) -> np.ndarray:
+    r"""Derivative of :func:`kl_divergence` with respect to ``q_pred``.
+
+    .. math:: \frac{\partial \ell_i}{\partial q_{ij}} = -\frac{p_{ij}}{q_{ij}}
+
+    (0 where :math:`q_{ij} < \epsilon` was clipped), divided by :math:`n`
+    for ``"mean"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``q_pred``.
+
+    Examples
+    --------
+    >>> kl_divergence_grad([[1.0, 0.0]], [[0.5, 0.5]])  # -p / q
+    array([[-2.,  0.]])
+    """
+    _, grad, reduction = _kl("kl_divergence_grad", p_true, q_pred, eps, reduction)
+    return reduce_grad(grad, reduction, grad[..., 0].size)
+
+
+register(LossRecord(
+    name="kl_divergence", family="probabilistic", task="distribution matching",
+    formula=r"\sum_{j=1}^{k} p_j \log \frac{p_j}{q_j}",
+    convex=True, differentiable=True, robust=False,
+    fn=kl_divergence, grad=kl_divergence_grad, inputs="distributions", chapter="03_classification",
+    reference="kullback1951",
+    torch="torch.nn.functional.kl_div(torch.log(q_pred), p_true, reduction='batchmean')",
+    keras="keras.losses.KLDivergence()(p_true, q_pred)",
+    params={"eps": 1e-7},
 ))

@@ -42,6 +42,47 @@ def gaussian_inputs(rng: np.random.Generator, shape=(4, 3)):
     return y_true, mean, rng.uniform(0.5, 2.0, size=shape)
 
 
+def binary_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """0/1 labels and probabilities away from 0, 1 and the 0.5 threshold."""
+    y_pred = rng.uniform(0.05, 0.45, size=shape) + rng.choice([0.0, 0.5], size=shape)
+    return rng.integers(0, 2, size=shape).astype(float), y_pred
+
+
+def one_hot_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """One-hot target rows and predicted probability rows (entries well above eps)."""
+    rows, k = shape[:-1], shape[-1]
+    return np.eye(k)[rng.integers(0, k, size=rows)], rng.dirichlet(np.full(k, 3.0), size=rows)
+
+
+def sparse_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Integer class labels, shape (4,), and predicted probability rows, shape (4, 3)."""
+    rows, k = shape[:-1], shape[-1]
+    return rng.integers(0, k, size=rows).astype(float), rng.dirichlet(np.full(k, 3.0), size=rows)
+
+
+def signed_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """-1/+1 labels and real scores whose margins 1 - y * score stay away from the hinge's kink."""
+    y_true = rng.choice([-1.0, 1.0], size=shape)
+    margin = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.1, 1.5, size=shape)
+    return y_true, y_true * (1.0 - margin)
+
+
+def sparse_score_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Integer class labels and real class scores whose margin violations stay away from 0.
+
+    Scores on a 0.1 grid, shifted by 0.03 per class: no two classes differ by a multiple of 0.1,
+    so no violation ``margin - score[label] + score[j]`` is 0 for the default margin 1.
+    """
+    scores = np.round(rng.normal(scale=1.5, size=shape), 1) + 0.03 * np.arange(shape[-1])
+    return rng.integers(0, shape[-1], size=shape[:-1]).astype(float), scores
+
+
+def distribution_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Target and predicted probability rows (every entry well above eps)."""
+    rows, k = shape[:-1], shape[-1]
+    return rng.dirichlet(np.full(k, 3.0), size=rows), rng.dirichlet(np.full(k, 3.0), size=rows)
+
+
 @dataclass(frozen=True)
 class InputKind:
     """How to make valid arguments for a loss, and values outside its domain.
@@ -65,6 +106,42 @@ INPUTS = {
     "gaussian": InputKind(gaussian_inputs, predicted=(1, 2), invalid=(
         (2, -1e-3, r"var must lie in \[0, inf\) \(a variance\), got 1 value\(s\) outside it, e.g. -0.001"),
     )),
+    "binary_prob": InputKind(binary_inputs, invalid=(
+        (0, 2.0, r"y_true must lie in \[0, 1\] \(labels or target probabilities\), got 1 value\(s\) outside it"),
+        (1, 1.5, r"y_pred must lie in \[0, 1\] \(probabilities; pass from_logits=True for logits\), got 1 value"),
+        (1, -0.5, r"y_pred must lie in \[0, 1\] \(probabilities; pass from_logits=True for logits\), got 1 value"),
+    )),
+    "binary_labels": InputKind(binary_inputs, invalid=(
+        (0, 2.0, r"y_true must hold labels in \{-1, \+1\} or in \{0, 1\}, got 2.0"),
+        (0, 0.5, r"y_true must hold labels in \{-1, \+1\} or in \{0, 1\}, got 0.5"),
+    )),
+    "onehot_prob": InputKind(one_hot_inputs, invalid=(
+        (0, -0.5, r"y_true must lie in \[0, 1\] \(probabilities\), got 1 value\(s\) outside it, e.g. -0.5"),
+        (0, 0.5, r"each row of y_true \(last axis\) must sum to 1 within 0.0001, but row 1 sums to"),
+        (1, 1.5, r"y_pred must lie in \[0, 1\] \(probabilities\), got 1 value\(s\) outside it, e.g. 1.5"),
+        (1, 0.0, r"each row of y_pred \(last axis\) must sum to 1 within 0.0001, but row 1 sums to"),
+    )),
+    "sparse_prob": InputKind(sparse_inputs, invalid=(
+        (0, 3.0, r"y_true must hold integer class labels in \[0, 2\] \(k = 3 classes"),
+        (0, -1.0, r"y_true must hold integer class labels in \[0, 2\] \(k = 3 classes"),
+        (0, 0.5, r"y_true must hold integer class labels in \[0, 2\], got the non-integer value 0.5"),
+        (1, 1.5, r"y_pred must lie in \[0, 1\] \(probabilities\), got 1 value\(s\) outside it, e.g. 1.5"),
+        (1, 0.0, r"each row of y_pred \(last axis\) must sum to 1 within 0.0001, but row 1 sums to"),
+    )),
+    "signed_scores": InputKind(signed_inputs, invalid=(
+        (0, 0.0, r"y_true must hold labels in \{-1, \+1\} or in \{0, 1\}, got a mix of -1 and 0"),
+        (0, 2.0, r"y_true must hold labels in \{-1, \+1\} or in \{0, 1\}, got 2.0"),
+    )),
+    "sparse_scores": InputKind(sparse_score_inputs, invalid=(
+        (0, 3.0, r"y_true must hold integer class labels in \[0, 2\] \(k = 3 classes"),
+        (0, 1.5, r"y_true must hold integer class labels in \[0, 2\], got the non-integer value 1.5"),
+    )),
+    "distributions": InputKind(distribution_inputs, invalid=(
+        (0, 1.5, r"p_true must lie in \[0, 1\] \(probabilities\), got 1 value\(s\) outside it, e.g. 1.5"),
+        (0, 0.0, r"each row of p_true \(last axis\) must sum to 1 within 0.0001, but row 1 sums to"),
+        (1, -0.5, r"q_pred must lie in \[0, 1\] \(probabilities\), got 1 value\(s\) outside it, e.g. -0.5"),
+        (1, 0.0, r"each row of q_pred \(last axis\) must sum to 1 within 0.0001, but row 1 sums to"),
+    )),
 }
 
 # Values each keyword parameter must refuse with ValueError, and the allowed range the message states.
@@ -77,6 +154,18 @@ INVALID_PARAMS = {
     ("general_robust", "alpha"): ((np.inf, np.nan), "[-inf, inf)"),
     ("general_robust", "scale"): ((0.0, -1.0, np.inf), "(0, inf)"),
     ("gaussian_nll", "eps"): ((0.0, -1e-6, np.inf), "(0, inf)"),
+    ("binary_cross_entropy", "pos_weight"): ((0.0, -1.0, np.inf, np.nan), "(0, inf)"),
+    ("binary_cross_entropy", "eps"): ((0.0, -1e-7, 0.5, np.nan), "(0, 0.5)"),
+    ("categorical_cross_entropy", "label_smoothing"): ((-0.1, 1.5, np.nan), "[0, 1]"),
+    ("categorical_cross_entropy", "class_weight"): ((-1.0, np.inf, np.nan), "[0, inf)"),
+    ("categorical_cross_entropy", "eps"): ((0.0, 0.5, np.nan), "(0, 0.5)"),
+    ("sparse_categorical_cross_entropy", "eps"): ((0.0, 0.5, np.nan), "(0, 0.5)"),
+    ("multiclass_hinge", "margin"): ((-0.5, np.inf, np.nan), "[0, inf)"),
+    ("zero_one", "threshold"): ((np.inf, -np.inf, np.nan), "(-inf, inf)"),
+    ("focal", "gamma"): ((-1.0, np.inf, np.nan), "[0, inf)"),
+    ("focal", "alpha"): ((-0.25, 1.5, np.nan), "[0, 1]"),
+    ("focal", "eps"): ((0.0, 0.5, np.nan), "(0, 0.5)"),
+    ("kl_divergence", "eps"): ((0.0, 0.5, np.nan), "(0, 0.5)"),
 }
 
 RECORDS = records()
@@ -222,14 +311,15 @@ def test_bad_input_raises_clear_errors(record):
     for f in [record.fn] + ([record.grad] if record.grad else []):
         name = f.__name__
         for i in range(1, len(args)):
-            with pytest.raises(
-                ValueError, match=rf"^{name}: {names[i]} has shape \(4, 2\) but {names[0]} has shape \(4, 3\)"
-            ):
-                f(*replace(args, i, args[i][:, :2]))
+            # same-shaped arguments: one column short; labels (4,) with scores (4, k): one row short, for every kind
+            for short in ([args[i][:, :2]] if args[i].shape == args[0].shape else []) + [args[i][:-1]]:
+                shapes = rf"{re.escape(str(short.shape))} but {names[0]} has shape {re.escape(str(args[0].shape))}"
+                with pytest.raises(ValueError, match=rf"^{name}: {names[i]} has shape {shapes}"):
+                    f(*replace(args, i, short))
         for i in range(len(args)):
             for bad_value in (np.nan, np.inf, -np.inf):
                 bad = args[i].copy()
-                bad[0, 0] = bad_value
+                bad[(0,) * bad.ndim] = bad_value
                 with pytest.raises(ValueError, match=rf"^{name}: {names[i]} contains 1 NaN or infinite"):
                     f(*replace(args, i, bad))
             with pytest.raises(TypeError, match=rf"^{name}: {names[i]} must be numeric"):
@@ -248,7 +338,7 @@ def test_values_outside_the_domain_raise_value_errors_naming_the_argument(record
     for f in [record.fn] + ([record.grad] if record.grad else []):
         for i, value, message in kind(record).invalid:
             bad = args[i].copy()
-            bad[1, 2] = value
+            bad[(1, 2)[-bad.ndim:]] = value
             with pytest.raises(ValueError, match=rf"^{f.__name__}: {message}"):
                 f(*replace(args, i, bad))
             f(*args)  # the valid arguments still pass

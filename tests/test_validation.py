@@ -134,3 +134,75 @@ def test_prepare_arrays_checks_every_array_against_the_first():
         v.prepare_arrays("g", "mean", {"y_true": [1, 2], "mean": ["a", "b"], "var": [1.0, 1.0]})
     with pytest.raises(ValueError, match=r"^g: reduction must be one of"):  # reduction is checked first
         v.prepare_arrays("g", "avg", {"y_true": "not numeric"})
+
+
+# --- classification helpers ---------------------------------------------------
+
+
+def test_check_rows_sum_to_one_states_the_tolerance_and_the_row():
+    ok = np.array([[0.2, 0.8], [0.5, 0.5 + 9e-5]])
+    assert v.check_rows_sum_to_one("f", "y_pred", ok) is ok
+    with pytest.raises(ValueError, match=r"^f: each row of y_pred \(last axis\) must sum to 1 within 0.0001, "
+                                         r"but row 1 sums to 0.9; 1 row\(s\) are off$"):
+        v.check_rows_sum_to_one("f", "y_pred", np.array([[0.2, 0.8], [0.5, 0.4]]))
+    with pytest.raises(ValueError, match=r"but row \(0, 1\) sums to 2; 1 row\(s\) are off$"):
+        v.check_rows_sum_to_one("f", "p", np.array([[[0.5, 0.5], [1.0, 1.0]]]))
+    with pytest.raises(ValueError, match=r"but the row sums to 0.5"):
+        v.check_rows_sum_to_one("f", "p", np.array([0.25, 0.25]))
+    with pytest.raises(ValueError, match=r"^f: p must lie in \[0, 1\] \(probabilities\), got 2 value\(s\) outside it"):
+        v.check_rows_sum_to_one("f", "p", np.array([1.5, -0.5]))  # sums to 1, but these are no probabilities
+
+
+def test_class_labels_accept_integer_valued_floats_only_in_range():
+    np.testing.assert_array_equal(v.class_labels("f", "y_true", np.array([0.0, 2.0]), 3), [0, 2])
+    assert v.class_labels("f", "y_true", np.array([1.0]), 3).dtype == np.int64
+    with pytest.raises(ValueError, match=r"^f: y_true must hold integer class labels in \[0, 2\], "
+                                         r"got the non-integer value 1.5$"):
+        v.class_labels("f", "y_true", np.array([0.0, 1.5]), 3)
+    with pytest.raises(ValueError, match=r"in \[0, 2\] \(k = 3 classes on the last axis of y_pred\), "
+                                         r"got 2 label\(s\) outside it, e.g. 3.0$"):
+        v.class_labels("f", "y_true", np.array([3.0, -1.0, 0.0]), 3)
+
+
+def test_signed_labels_map_zero_one_and_keep_plus_minus_one():
+    np.testing.assert_array_equal(v.signed_labels("f", "y", np.array([0.0, 1.0])), [-1.0, 1.0])
+    np.testing.assert_array_equal(v.signed_labels("f", "y", np.array([-1.0, 1.0])), [-1.0, 1.0])
+    np.testing.assert_array_equal(v.signed_labels("f", "y", np.array([1.0, 1.0])), [1.0, 1.0])
+    with pytest.raises(ValueError, match=r"^f: y must hold labels in \{-1, \+1\} or in \{0, 1\}, got 2.0$"):
+        v.signed_labels("f", "y", np.array([0.0, 2.0]))
+    with pytest.raises(ValueError, match=r"got a mix of -1 and 0$"):
+        v.signed_labels("f", "y", np.array([-1.0, 0.0, 1.0]))
+
+
+def test_prepare_labels_and_rows_name_both_shapes():
+    labels, p = v.prepare_labels("f", [0, 1], [[0.5, 0.5], [0.1, 0.9]], "mean")
+    assert labels.dtype == np.int64 and p.shape == (2, 2)
+    with pytest.raises(ValueError, match=r"^f: y_pred has shape \(2, 2\) but y_true has shape \(3,\); "
+                                         r"y_pred must have shape y_true.shape \+ \(k,\)"):
+        v.prepare_labels("f", [0, 1, 1], [[0.5, 0.5], [0.1, 0.9]], "mean")
+    with pytest.raises(ValueError, match=r"^f: q has shape \(\) but p has shape \(\)"):
+        v.prepare_labels("f", 0, 1.0, "mean", names=("p", "q"))
+    with pytest.raises(ValueError, match=r"^f: q_pred must have a class axis"):
+        v.prepare_rows("f", 0.5, 0.5, "mean", names=("p_true", "q_pred"))
+    with pytest.raises(ValueError, match=r"^f: q_pred has shape \(1, 2\) but p_true has shape \(2, 2\)$"):
+        v.prepare_rows("f", np.ones((2, 2)), np.ones((1, 2)), "mean", names=("p_true", "q_pred"))
+
+
+def test_check_weights_takes_none_numbers_and_arrays_of_the_right_shape():
+    assert v.check_weights("f", "w", None, (3,), low_open=True) == 1.0
+    assert v.check_weights("f", "w", 2, (3,), low_open=True) == 2.0
+    np.testing.assert_array_equal(v.check_weights("f", "w", [1, 2, 3], (4, 3), low_open=True), [1.0, 2.0, 3.0])
+    assert v.check_weights("f", "w", [0.0, 1.0], (2,), low_open=False, exact=True).tolist() == [0.0, 1.0]
+    with pytest.raises(ValueError, match=r"^f: w must lie in \(0, inf\), got 0.0$"):
+        v.check_weights("f", "w", 0.0, (3,), low_open=True)
+    with pytest.raises(ValueError, match=r"^f: w must lie in \[0, inf\), got 1 value\(s\) outside it, e.g. -1.0$"):
+        v.check_weights("f", "w", [1.0, -1.0], (2,), low_open=False, exact=True)
+    with pytest.raises(ValueError, match=r"w must be a number or an array of shape \(3,\), got shape \(1,\)$"):
+        v.check_weights("f", "w", [1.0], (3,), low_open=False, exact=True)  # broadcasts, but not exact
+    with pytest.raises(ValueError, match=r"w must be a number or an array of a shape that broadcasts to \(3,\), "
+                                         r"got shape \(2,\)$"):
+        v.check_weights("f", "w", [1.0, 2.0], (3,), low_open=True)
+    with pytest.raises(ValueError, match=r"broadcasts to \(3,\), got shape \(2, 3\)$"):
+        v.check_weights("f", "w", np.ones((2, 3)), (3,), low_open=True)  # would grow the loss' shape
+    with pytest.raises(TypeError, match=r"^f: w must be a real number, got str$"):
+        v.check_weights("f", "w", "2", (3,), low_open=True)

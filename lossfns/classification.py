@@ -1,0 +1,1148 @@
+r"""Classification losses: labels :math:`y`, predicted probabilities :math:`p` or logits :math:`z`.
+
+Binary losses (:func:`binary_cross_entropy`, :func:`focal`, :func:`hinge`,
+:func:`squared_hinge`, :func:`zero_one`) are elementwise: ``"none"`` returns
+one loss per element, shaped like the inputs. Multiclass losses
+(:func:`categorical_cross_entropy`, :func:`sparse_categorical_cross_entropy`,
+:func:`multiclass_hinge`) read the last axis as the :math:`k` classes:
+``"none"`` returns one loss per row, ``(n, k) -> (n,)``, and ``"mean"``
+averages over rows.
+
+Probabilities are clipped to :math:`[\epsilon, 1 - \epsilon]` with
+``eps = 1e-7`` (:data:`EPS`, Keras' ``backend.epsilon()``), so a confidently
+wrong prediction costs :math:`-\log 10^{-7} \approx 16.118` rather than
+infinity. With ``from_logits=True`` nothing is clipped: the losses are written
+with softplus and log-sum-exp and stay exact for logits of :math:`\pm 10^4`.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from lossfns._validation import (
+    check_bool,
+    check_in_range,
+    check_rows_sum_to_one,
+    check_scalar,
+    check_weights,
+    prepare_labels,
+    prepare_pair,
+    prepare_rows,
+    reduce,
+    reduce_grad,
+    signed_labels,
+)
+from lossfns.registry import LossRecord, register
+
+EPS = 1e-7
+"""Default probability clip: probabilities are clipped to ``[EPS, 1 - EPS]`` (Keras' value)."""
+
+
+def _check_eps(fn: str, eps) -> float:
+    return check_scalar(fn, "eps", eps, low=0.0, high=0.5, low_open=True, high_open=True)
+
+
+# --- numerics -----------------------------------------------------------------
+
+
+def _softplus(z: np.ndarray) -> np.ndarray:
+    r""":math:`\log(1 + e^z)`, exact for large :math:`|z|` (``softplus(1e4) == 1e4``)."""
+    return np.logaddexp(0.0, z)
+
+
+def _clip_probabilities(p: np.ndarray, eps: float):
+    r"""Clip :math:`p` to :math:`[\epsilon, 1 - \epsilon]` and take logs without cancellation.
+
+    Returns :math:`\tilde p`, :math:`1 - \tilde p`, :math:`\log \tilde p`,
+    :math:`\log(1 - \tilde p)` and a mask of the entries that were not
+    clipped (where the derivative of the clipped value is 1, else 0). The
+    complement :math:`1 - p` is formed exactly for :math:`p \ge 1/2`
+    (Sterbenz), and each log is taken of the smaller side with ``log1p`` for
+    the other, so :math:`-\log(1 - \tilde p)` at :math:`p = 1` is exactly
+    :math:`-\log \epsilon`.
+    """
+    q = 1.0 - p
+    low = p < 0.5
+    p_small, q_small = np.clip(p, eps, 0.5), np.clip(q, eps, 0.5)
+    log_p = np.where(low, np.log(p_small), np.log1p(-q_small))
+    log_q = np.where(low, np.log1p(-p_small), np.log(q_small))
+    p_clip = np.where(low, p_small, 1.0 - q_small)
+    q_clip = np.where(low, 1.0 - p_small, q_small)
+    inside = (p >= eps) & (q >= eps)
+    return p_clip, q_clip, log_p, log_q, inside
+
+
+def _log_softmax(z: np.ndarray):
+    r"""Row-wise :math:`\log \operatorname{softmax}(z)` and :math:`1 - \operatorname{softmax}(z)`, both accurate.
+
+    The row maximum is subtracted first, so nothing overflows; the other
+    classes' share ``rest`` is summed on its own and enters through
+    ``log1p``, so the top class keeps full relative accuracy even when its
+    probability rounds to 1 (``[40, 0]`` gives ``-log p = 4.2e-18``, not 0).
+    """
+    top = np.argmax(z, axis=-1)[..., None]
+    shifted = z - np.take_along_axis(z, top, axis=-1)
+    e = np.exp(shifted)
+    np.put_along_axis(e, top, 0.0, axis=-1)
+    rest = np.sum(e, axis=-1, keepdims=True)  # sum of exp over the classes other than the top one
+    log_p = shifted - np.log1p(rest)
+    one_minus_p = 1.0 - np.exp(log_p)  # accurate where p <= 1/2, i.e. everywhere but the top class
+    np.put_along_axis(one_minus_p, top, rest / (1.0 + rest), axis=-1)
+    return log_p, one_minus_p
+
+
+def _cross_entropy_rows(target: np.ndarray, x: np.ndarray, from_logits: bool, eps: float):
+    r"""Per-row :math:`-\sum_j t_j \log p_j` and its derivative with respect to ``x``.
+
+    ``target`` holds the (smoothed, class-weighted) targets :math:`t`. With
+    logits :math:`p = \operatorname{softmax}(z)`; with probabilities each row
+    is divided by its sum and clipped to :math:`[\epsilon, 1 - \epsilon]`.
+    """
+    if from_logits:
+        log_p, one_minus_p = _log_softmax(x)
+        loss = -np.sum(target * log_p, axis=-1)
+        # T p_j - t_j, written as p_j (T - t_j) - t_j (1 - p_j) so that it does not cancel when p_j -> 1
+        total = np.sum(target, axis=-1, keepdims=True)
+        grad = np.exp(log_p) * (total - target) - target * one_minus_p
+        return loss, grad
+    total = np.sum(x, axis=-1, keepdims=True)
+    r = x / total
+    r_clip = np.clip(r, eps, 1.0 - eps)
+    loss = -np.sum(target * np.log(r_clip), axis=-1)
+    dr = np.where((r >= eps) & (r <= 1.0 - eps), -target / r_clip, 0.0)  # d loss / d (x / total)
+    grad = (dr - np.sum(dr * r, axis=-1, keepdims=True)) / total
+    return loss, grad
+
+
+# --- binary cross-entropy -----------------------------------------------------
+
+
+def _bce(fn: str, y_true, y_pred, from_logits, pos_weight, eps, reduction):
+    from_logits = check_bool(fn, "from_logits", from_logits)
+    eps = _check_eps(fn, eps)
+    y, x = prepare_pair(fn, y_true, y_pred, reduction)
+    check_in_range(fn, "y_true", y, low=0.0, high=1.0, why=" (labels or target probabilities)")
+    w = check_weights(fn, "pos_weight", pos_weight, x.shape, low_open=True)
+    if from_logits:
+        cost_pos, cost_neg = _softplus(-x), _softplus(x)  # -log sigma(z), -log(1 - sigma(z))
+        d_pos, d_neg = -np.exp(-cost_neg), np.exp(-cost_pos)  # -sigma(-z), sigma(z)
+    else:
+        check_in_range(fn, "y_pred", x, low=0.0, high=1.0, why=" (probabilities; pass from_logits=True for logits)")
+        p_clip, q_clip, log_p, log_q, inside = _clip_probabilities(x, eps)
+        cost_pos, cost_neg = -log_p, -log_q
+        d_pos, d_neg = np.where(inside, -1.0 / p_clip, 0.0), np.where(inside, 1.0 / q_clip, 0.0)
+    loss = w * y * cost_pos + (1.0 - y) * cost_neg
+    grad = w * y * d_pos + (1.0 - y) * d_neg
+    return loss, grad, reduction
+
+
+def binary_cross_entropy(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    from_logits: bool = False,
+    pos_weight: ArrayLike | None = None,
+    eps: float = EPS,
+    reduction: str = "mean",
+):
+    r"""Binary cross-entropy (log loss) of labels and predicted probabilities or logits.
+
+    .. math::
+
+        \ell_i = -\left[w_+\, y_i \log p_i + (1 - y_i) \log(1 - p_i)\right],
+        \qquad p_i = \operatorname{clip}(\hat y_i, \epsilon, 1 - \epsilon)
+        \ \text{or}\ p_i = \sigma(z_i) = \frac{1}{1 + e^{-z_i}}
+
+    With logits it is computed as
+    :math:`\ell_i = w_+ y_i \operatorname{softplus}(-z_i) + (1 - y_i)\operatorname{softplus}(z_i)`,
+    and :math:`L = \frac{1}{n}\sum_i \ell_i` over all elements.
+
+    Parameters
+    ----------
+    y_true : array_like, any shape
+        Labels :math:`y \in \{0, 1\}`, or target probabilities in :math:`[0, 1]`.
+    y_pred : array_like, same shape as ``y_true``
+        Predicted probabilities :math:`p \in [0, 1]` of the positive class,
+        or logits :math:`z` when ``from_logits=True``.
+    from_logits : bool, default False
+        Read ``y_pred`` as logits (any real number).
+    pos_weight : float or array_like, optional
+        Weight :math:`w_+ > 0` of the positive term, e.g. ``n_negative /
+        n_positive`` for imbalanced data; an array must broadcast to the
+        shape of ``y_pred`` (e.g. one weight per column, as in PyTorch).
+        Default 1.
+    eps : float, default 1e-7
+        Probabilities are clipped to :math:`[\epsilon, 1 - \epsilon]`; must
+        lie in (0, 0.5). Unused with logits.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over every element, ``"sum"`` adds them,
+        ``"none"`` returns :math:`\ell` with the shape of the input.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like ``y_pred``
+        for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric or ``from_logits`` is not a bool.
+    ValueError
+        If the shapes differ; an input is empty or holds NaN/inf; ``y_true``
+        lies outside [0, 1]; ``y_pred`` lies outside [0, 1] without
+        ``from_logits``; ``pos_weight <= 0`` or does not broadcast; ``eps``
+        is outside (0, 0.5); ``reduction`` is unknown.
+
+    Notes
+    -----
+    *Stability.* Logits never pass through :math:`\sigma`: the softplus form
+    is exact for :math:`|z|` up to the float64 range, so a logit of
+    :math:`10^4` with label 0 costs exactly :math:`10^4` and its gradient is
+    exactly 1. Probabilities are clipped, so a confidently wrong probability
+    (0 for a positive, 1 for a negative) costs :math:`-\log \epsilon \approx
+    16.118` and its gradient is 0: the clipped loss is flat there, one
+    reason to train on logits.
+
+    *Frameworks.* PyTorch's ``binary_cross_entropy(input, target)`` takes the
+    prediction first and clamps the log at -100 instead of clipping, so the
+    same confidently wrong prediction costs 100 (with a gradient of
+    :math:`\pm 10^{12}`); ``binary_cross_entropy_with_logits`` has the
+    ``pos_weight`` used here. Keras' ``BinaryCrossentropy`` clips with the
+    same :math:`\epsilon = 10^{-7}` (it forms :math:`1 - \tilde p` by
+    subtraction, so at :math:`p = 1` it differs from this function by about
+    :math:`6 \cdot 10^{-10}`), has no ``pos_weight`` and averages over the
+    last axis before reducing, which changes ``"sum"`` and ``"none"``.
+    Keras expects probabilities by default, PyTorch's
+    ``BCEWithLogitsLoss`` logits.
+
+    References
+    ----------
+    D. R. Cox, "The regression analysis of binary sequences", *Journal of the
+    Royal Statistical Society B* 20 (1958), 215-242.
+
+    Examples
+    --------
+    >>> round(float(binary_cross_entropy([1.0, 0.0], [0.9, 0.2])), 6)  # (-log 0.9 - log 0.8) / 2
+    0.164252
+    >>> binary_cross_entropy([0.0], [1e4], from_logits=True)  # exact, no overflow
+    np.float64(10000.0)
+    >>> float(binary_cross_entropy([1.0], [0.0]))  # clipped at eps = 1e-7: -log(1e-7)
+    16.11809565095832
+    """
+    loss, _, reduction = _bce("binary_cross_entropy", y_true, y_pred, from_logits, pos_weight, eps, reduction)
+    return reduce(loss, reduction)
+
+
+def binary_cross_entropy_grad(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    from_logits: bool = False,
+    pos_weight: ArrayLike | None = None,
+    eps: float = EPS,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Derivative of :func:`binary_cross_entropy` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial z_i} = (1 - y_i)\,\sigma(z_i) - w_+ y_i\, \sigma(-z_i)
+        \ (= \sigma(z_i) - y_i \text{ for } w_+ = 1),
+        \qquad
+        \frac{\partial \ell_i}{\partial p_i} = -\frac{w_+ y_i}{p_i} + \frac{1 - y_i}{1 - p_i}
+
+    with respect to the logits when ``from_logits=True`` and to the
+    probabilities otherwise, divided by :math:`n` for ``"mean"``. Where the
+    probability was clipped (:math:`p < \epsilon` or :math:`p > 1 - \epsilon`)
+    the clipped loss is flat and the derivative is 0, as in Keras.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``.
+
+    Examples
+    --------
+    >>> binary_cross_entropy_grad([1.0, 0.0], [0.0, 0.0], from_logits=True)  # (sigma(z) - y) / n
+    array([-0.25,  0.25])
+    >>> binary_cross_entropy_grad([1.0, 0.0], [0.5, 0.5], reduction="sum")  # -1/p, 1/(1 - p)
+    array([-2.,  2.])
+    """
+    _, grad, reduction = _bce("binary_cross_entropy_grad", y_true, y_pred, from_logits, pos_weight, eps, reduction)
+    return reduce_grad(grad, reduction, grad.size)
+
+
+# --- categorical cross-entropy ------------------------------------------------
+
+
+def _cce(fn: str, y_true, y_pred, from_logits, label_smoothing, class_weight, eps, reduction):
+    from_logits = check_bool(fn, "from_logits", from_logits)
+    label_smoothing = check_scalar(fn, "label_smoothing", label_smoothing, low=0.0, high=1.0)
+    eps = _check_eps(fn, eps)
+    y, x = prepare_rows(fn, y_true, y_pred, reduction)
+    k = x.shape[-1]
+    w = check_weights(fn, "class_weight", class_weight, (k,), low_open=False, exact=True)
+    check_rows_sum_to_one(fn, "y_true", y)
+    if not from_logits:
+        check_rows_sum_to_one(fn, "y_pred", x)
+    target = w * ((1.0 - label_smoothing) * y + label_smoothing / k)
+    loss, grad = _cross_entropy_rows(target, x, from_logits, eps)
+    return loss, grad, reduction
+
+
+def categorical_cross_entropy(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    class_weight: ArrayLike | None = None,
+    eps: float = EPS,
+    reduction: str = "mean",
+):
+    r"""Categorical cross-entropy of one-hot (or probability) rows and predicted rows.
+
+    .. math::
+
+        \ell_i = -\sum_{j=1}^{k} w_j\, \tilde y_{ij} \log p_{ij},
+        \qquad \tilde y_{ij} = (1 - s)\, y_{ij} + \frac{s}{k},
+        \qquad L = \frac{1}{n} \sum_{i=1}^{n} \ell_i
+
+    where :math:`p_i = \operatorname{softmax}(z_i)` for logits, or the given
+    row divided by its sum and clipped to :math:`[\epsilon, 1 - \epsilon]`
+    for probabilities; :math:`s` is the label smoothing and :math:`w_j` the
+    class weight (default 1).
+
+    Parameters
+    ----------
+    y_true : array_like, shape (..., k)
+        One-hot rows, or target probability rows; each row sums to 1.
+    y_pred : array_like, same shape as ``y_true``
+        Predicted probability rows (each sums to 1), or logits :math:`z`
+        when ``from_logits=True``.
+    from_logits : bool, default False
+        Read ``y_pred`` as logits (any real numbers).
+    label_smoothing : float in [0, 1], default 0
+        Mix :math:`s` of the uniform distribution into the targets.
+    class_weight : float or array_like of shape (k,), optional
+        Non-negative weight :math:`w_j` of each class (a number weighs every
+        class alike). Default 1.
+    eps : float, default 1e-7
+        Clip for probabilities; must lie in (0, 0.5). Unused with logits.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over the rows, ``"sum"`` adds them, ``"none"``
+        returns one loss per row.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array of shape
+        ``y_pred.shape[:-1]`` (``(n,)`` for ``(n, k)`` inputs) for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric or ``from_logits`` is not a bool.
+    ValueError
+        If the shapes differ or ``y_pred`` is a scalar; an input is empty or
+        holds NaN/inf; a row of ``y_true`` (or of ``y_pred`` without
+        ``from_logits``) has entries outside [0, 1] or does not sum to 1
+        within 1e-4 (``lossfns._validation.SIMPLEX_ATOL``); ``label_smoothing`` is
+        outside [0, 1]; ``class_weight`` is negative, or an array not of shape
+        ``(k,)``; ``eps`` is outside (0, 0.5); ``reduction`` is unknown.
+
+    Notes
+    -----
+    *Stability.* Logits go through ``log_softmax`` (the row maximum is
+    subtracted before exponentiating), so logits of :math:`\pm 10^4` give
+    exact, finite losses and gradients. Probabilities are first divided by
+    their row sum, as Keras does (PyTorch's ``cross_entropy`` applied to
+    :math:`\log p` does the same through its ``log_softmax``), then clipped;
+    the division makes the loss a smooth function of any positive row, which
+    shows in the gradient (see :func:`categorical_cross_entropy_grad`).
+
+    *Frameworks.* PyTorch's ``cross_entropy(input, target)`` takes logits,
+    prediction first, and accepts probability targets, ``label_smoothing``
+    and ``weight`` (its ``"mean"`` then divides by :math:`n`, as here; with
+    class-index targets it divides by the summed weights instead). Keras'
+    ``CategoricalCrossentropy`` takes probabilities by default
+    (``from_logits=False``), clips with the same :math:`\epsilon`, and has
+    ``label_smoothing`` but no class weights (those go to ``Model.fit``).
+
+    References
+    ----------
+    J. S. Bridle, "Probabilistic interpretation of feedforward classification
+    network outputs, with relationships to statistical pattern recognition",
+    in *Neurocomputing*, Springer (1990), 227-236. Label smoothing:
+    C. Szegedy et al., "Rethinking the Inception architecture for computer
+    vision", CVPR (2016).
+
+    Examples
+    --------
+    >>> y = [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    >>> categorical_cross_entropy(y, [[0.2, 0.5, 0.3], [0.8, 0.1, 0.1]], reduction="none")  # -log 0.5, -log 0.8
+    array([0.69314718, 0.22314355])
+    >>> categorical_cross_entropy([[0.0, 1.0]], [[1e4, -1e4]], from_logits=True)  # exact: 2e4
+    np.float64(20000.0)
+    """
+    loss, _, reduction = _cce(
+        "categorical_cross_entropy", y_true, y_pred, from_logits, label_smoothing, class_weight, eps, reduction
+    )
+    return reduce(loss, reduction)
+
+
+def categorical_cross_entropy_grad(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    class_weight: ArrayLike | None = None,
+    eps: float = EPS,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Derivative of :func:`categorical_cross_entropy` with respect to ``y_pred``.
+
+    With :math:`t_{ij} = w_j \tilde y_{ij}` and :math:`T_i = \sum_j t_{ij}`:
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial z_{ij}} = T_i\, p_{ij} - t_{ij}
+        \ (= p_{ij} - y_{ij} \text{ without weights}),
+        \qquad
+        \frac{\partial \ell_i}{\partial \hat y_{ij}} = -\frac{t_{ij}}{\hat y_{ij}} + \frac{T_i}{\sum_m \hat y_{im}}
+
+    with respect to the logits when ``from_logits=True`` and to the
+    probabilities otherwise, divided by :math:`n` for ``"mean"``. The second
+    term of the probability derivative comes from dividing each row by its
+    sum; it is the same for every class of a row (1 for one-hot targets),
+    and it is what Keras' and PyTorch's autograd return too. A clipped
+    probability contributes 0 to its own term.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``.
+
+    Examples
+    --------
+    >>> categorical_cross_entropy_grad([[0.0, 1.0]], [[0.0, 0.0]], from_logits=True)  # softmax - y
+    array([[ 0.5, -0.5]])
+    >>> categorical_cross_entropy_grad([[0.0, 1.0]], [[0.5, 0.5]])  # -y/p + 1
+    array([[ 1., -1.]])
+    """
+    _, grad, reduction = _cce(
+        "categorical_cross_entropy_grad", y_true, y_pred, from_logits, label_smoothing, class_weight, eps, reduction
+    )
+    return reduce_grad(grad, reduction, grad[..., 0].size)
+
+
+# --- sparse categorical cross-entropy -----------------------------------------
+
+
+def _sparse_cce(fn: str, y_true, y_pred, from_logits, eps, reduction):
+    from_logits = check_bool(fn, "from_logits", from_logits)
+    eps = _check_eps(fn, eps)
+    labels, x = prepare_labels(fn, y_true, y_pred, reduction)
+    if not from_logits:
+        check_rows_sum_to_one(fn, "y_pred", x)
+    one_hot = np.zeros(x.shape)
+    np.put_along_axis(one_hot, labels[..., None], 1.0, axis=-1)
+    loss, grad = _cross_entropy_rows(one_hot, x, from_logits, eps)
+    return loss, grad, reduction
+
+
+def sparse_categorical_cross_entropy(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    from_logits: bool = False,
+    eps: float = EPS,
+    reduction: str = "mean",
+):
+    r"""Categorical cross-entropy with integer class labels.
+
+    .. math:: \ell_i = -\log p_{i, y_i}, \qquad L = \frac{1}{n} \sum_i \ell_i
+
+    the same loss as :func:`categorical_cross_entropy` with one-hot rows,
+    which is how it is computed; :math:`p_i = \operatorname{softmax}(z_i)`
+    for logits, else the row divided by its sum and clipped to
+    :math:`[\epsilon, 1 - \epsilon]`.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (...)
+        Integer class labels :math:`y_i \in \{0, \dots, k - 1\}` (floats with
+        integer values are accepted).
+    y_pred : array_like, shape (..., k)
+        Predicted probability rows (each sums to 1), or logits :math:`z`
+        when ``from_logits=True``.
+    from_logits : bool, default False
+        Read ``y_pred`` as logits.
+    eps : float, default 1e-7
+        Clip for probabilities; must lie in (0, 0.5). Unused with logits.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"none"`` returns one loss per label, shaped like ``y_true``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like
+        ``y_true`` for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric or ``from_logits`` is not a bool.
+    ValueError
+        If ``y_pred`` does not have shape ``y_true.shape + (k,)``; an input is
+        empty or holds NaN/inf; a label is not an integer in [0, k - 1]; a row
+        of ``y_pred`` (without ``from_logits``) has entries outside [0, 1] or
+        does not sum to 1 within 1e-4; ``eps`` is outside (0, 0.5);
+        ``reduction`` is unknown.
+
+    Notes
+    -----
+    PyTorch's ``cross_entropy(logits, labels)`` is this loss with
+    ``from_logits=True`` (and ``nll_loss(log_softmax(z), labels)`` spells it
+    out); for probabilities, ``cross_entropy(log(p), labels)`` matches value
+    and gradient. PyTorch wants int64 labels and the prediction first. Keras'
+    ``SparseCategoricalCrossentropy`` defaults to probabilities and clips them
+    with the same :math:`\epsilon`, but before renormalising rather than
+    after, so at probabilities of exactly 0 and 1 it can differ from this
+    function (and from Keras' own ``CategoricalCrossentropy``) by about
+    :math:`\epsilon`: a perfect prediction costs it :math:`2 \cdot 10^{-7}`
+    instead of :math:`10^{-7}`.
+
+    References
+    ----------
+    J. S. Bridle, "Probabilistic interpretation of feedforward classification
+    network outputs, with relationships to statistical pattern recognition",
+    in *Neurocomputing*, Springer (1990), 227-236.
+
+    Examples
+    --------
+    >>> sparse_categorical_cross_entropy([1, 0], [[0.2, 0.5, 0.3], [0.8, 0.1, 0.1]], reduction="none")
+    array([0.69314718, 0.22314355])
+    >>> sparse_categorical_cross_entropy([0], [[0.0, 0.0]], from_logits=True)  # log 2
+    np.float64(0.6931471805599453)
+    """
+    loss, _, reduction = _sparse_cce("sparse_categorical_cross_entropy", y_true, y_pred, from_logits, eps, reduction)
+    return reduce(loss, reduction)
+
+
+def sparse_categorical_cross_entropy_grad(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    from_logits: bool = False,
+    eps: float = EPS,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Derivative of :func:`sparse_categorical_cross_entropy` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial z_{ij}} = p_{ij} - [j = y_i],
+        \qquad
+        \frac{\partial \ell_i}{\partial \hat y_{ij}} = -\frac{[j = y_i]}{\hat y_{ij}} + \frac{1}{\sum_m \hat y_{im}}
+
+    (see :func:`categorical_cross_entropy_grad`), divided by :math:`n` for
+    ``"mean"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``.
+
+    Examples
+    --------
+    >>> sparse_categorical_cross_entropy_grad([1], [[0.0, 0.0]], from_logits=True)
+    array([[ 0.5, -0.5]])
+    """
+    _, grad, reduction = _sparse_cce(
+        "sparse_categorical_cross_entropy_grad", y_true, y_pred, from_logits, eps, reduction
+    )
+    return reduce_grad(grad, reduction, grad[..., 0].size)
+
+
+# --- hinge losses -------------------------------------------------------------
+
+
+def _margins(fn: str, y_true, y_pred, reduction):
+    y, score = prepare_pair(fn, y_true, y_pred, reduction)
+    s = signed_labels(fn, "y_true", y)
+    return s, 1.0 - s * score
+
+
+def hinge(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
+    r"""Hinge loss of the support vector machine.
+
+    .. math:: \ell_i = \max(0,\ 1 - y_i \hat y_i), \qquad y_i \in \{-1, +1\}
+
+    Parameters
+    ----------
+    y_true : array_like, any shape
+        Labels in :math:`\{-1, +1\}`, or in :math:`\{0, 1\}` (mapped to
+        :math:`2y - 1`).
+    y_pred : array_like, same shape as ``y_true``
+        Real scores :math:`\hat y` (decision values, not probabilities).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over every element, ``"none"`` returns
+        :math:`\ell` with the shape of the input.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like ``y_pred``
+        for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If the shapes differ; an input is empty or holds NaN/inf; the labels
+        are not all in {-1, +1} or all in {0, 1}; ``reduction`` is unknown.
+
+    Notes
+    -----
+    Keras' ``Hinge`` maps {0, 1} labels the same way (only when every label
+    is 0 or 1) and averages over the last axis before reducing, which
+    changes ``"sum"`` and ``"none"``. PyTorch has no binary hinge loss
+    (``hinge_embedding_loss`` is a different loss); the multiclass form is
+    :func:`multiclass_hinge`. The loss is linear in the score, so it never
+    overflows.
+
+    References
+    ----------
+    C. Cortes and V. Vapnik, "Support-vector networks", *Machine Learning*
+    20 (1995), 273-297.
+
+    Examples
+    --------
+    >>> hinge([1, -1, 1], [2.0, 0.5, 0.25], reduction="none")
+    array([0.  , 1.5 , 0.75])
+    >>> hinge([1, 0], [0.5, -0.5])  # {0, 1} labels read as {+1, -1}
+    np.float64(0.5)
+    """
+    _, margin = _margins("hinge", y_true, y_pred, reduction)
+    return reduce(np.maximum(margin, 0.0), reduction)
+
+
+def hinge_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean") -> np.ndarray:
+    r"""Derivative of :func:`hinge` with respect to ``y_pred``.
+
+    .. math:: \frac{\partial \ell_i}{\partial \hat y_i} = -y_i\, [1 - y_i \hat y_i > 0]
+
+    divided by :math:`n` for ``"mean"``. At the kink (:math:`y_i \hat y_i = 1`)
+    we return the subgradient 0, as PyTorch's ``relu`` and
+    ``multi_margin_loss`` do; Keras' tape (and ``torch.clamp``) return
+    :math:`-y_i` there.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``.
+
+    Examples
+    --------
+    >>> hinge_grad([1, -1, 1], [2.0, 0.5, 0.25], reduction="sum")
+    array([ 0.,  1., -1.])
+    """
+    s, margin = _margins("hinge_grad", y_true, y_pred, reduction)
+    return reduce_grad(np.where(margin > 0.0, -s, 0.0), reduction, margin.size)
+
+
+def squared_hinge(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
+    r"""Squared hinge loss (the L2-SVM loss).
+
+    .. math:: \ell_i = \max(0,\ 1 - y_i \hat y_i)^2, \qquad y_i \in \{-1, +1\}
+
+    Parameters
+    ----------
+    y_true : array_like, any shape
+        Labels in :math:`\{-1, +1\}`, or in :math:`\{0, 1\}` (mapped to
+        :math:`2y - 1`).
+    y_pred : array_like, same shape as ``y_true``
+        Real scores :math:`\hat y`.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        As in :func:`hinge`.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like ``y_pred``
+        for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If the shapes differ; an input is empty or holds NaN/inf; the labels
+        are not all in {-1, +1} or all in {0, 1}; ``reduction`` is unknown.
+
+    Notes
+    -----
+    Unlike :func:`hinge` it is differentiable everywhere, and it punishes
+    large violations quadratically (less robust to mislabelled points).
+    Keras' ``SquaredHinge`` maps labels like :func:`hinge` and averages over
+    the last axis before reducing. PyTorch has no equivalent
+    (``multi_margin_loss(p=2)`` is the multiclass form).
+
+    References
+    ----------
+    C. Cortes and V. Vapnik, "Support-vector networks", *Machine Learning*
+    20 (1995), 273-297.
+
+    Examples
+    --------
+    >>> squared_hinge([1, -1, 1], [2.0, 0.5, 0.25], reduction="none")
+    array([0.    , 2.25  , 0.5625])
+    """
+    _, margin = _margins("squared_hinge", y_true, y_pred, reduction)
+    return reduce(np.square(np.maximum(margin, 0.0)), reduction)
+
+
+def squared_hinge_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean") -> np.ndarray:
+    r"""Derivative of :func:`squared_hinge` with respect to ``y_pred``.
+
+    .. math:: \frac{\partial \ell_i}{\partial \hat y_i} = -2\, y_i \max(0,\ 1 - y_i \hat y_i)
+
+    divided by :math:`n` for ``"mean"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``.
+
+    Examples
+    --------
+    >>> squared_hinge_grad([1, -1, 1], [2.0, 0.5, 0.25], reduction="sum")
+    array([ 0. ,  3. , -1.5])
+    """
+    s, margin = _margins("squared_hinge_grad", y_true, y_pred, reduction)
+    return reduce_grad(np.where(margin > 0.0, -2.0 * s * margin, 0.0), reduction, margin.size)
+
+
+def _multiclass_margins(fn: str, y_true, y_pred, margin, reduction):
+    margin = check_scalar(fn, "margin", margin, low=0.0)
+    labels, scores = prepare_labels(fn, y_true, y_pred, reduction)
+    is_label = np.zeros(scores.shape, dtype=bool)
+    np.put_along_axis(is_label, labels[..., None], True, axis=-1)
+    true_score = np.take_along_axis(scores, labels[..., None], axis=-1)
+    violation = np.where(is_label, 0.0, margin - true_score + scores)
+    return violation, is_label
+
+
+def multiclass_hinge(y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0, reduction: str = "mean"):
+    r"""Multiclass hinge loss (Weston-Watkins form, as PyTorch's ``multi_margin_loss``).
+
+    .. math::
+
+        \ell_i = \frac{1}{k} \sum_{j \ne y_i} \max(0,\ m - \hat y_{i, y_i} + \hat y_{ij}),
+        \qquad L = \frac{1}{n} \sum_i \ell_i
+
+    Every wrong class whose score comes within the margin :math:`m` of the
+    true class's score adds to the loss.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (...)
+        Integer class labels in :math:`\{0, \dots, k - 1\}`.
+    y_pred : array_like, shape (..., k)
+        Real class scores :math:`\hat y`.
+    margin : float, default 1.0
+        The margin :math:`m \ge 0`.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"none"`` returns one loss per label, shaped like ``y_true``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like
+        ``y_true`` for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If ``y_pred`` does not have shape ``y_true.shape + (k,)``; an input is
+        empty or holds NaN/inf; a label is not an integer in [0, k - 1];
+        ``margin < 0``; ``reduction`` is unknown.
+
+    Notes
+    -----
+    PyTorch's ``multi_margin_loss(input, target, p=1, margin=1.0)`` computes
+    exactly this, including the division by :math:`k` (the prediction comes
+    first, labels must be int64). Keras' ``CategoricalHinge`` is another
+    loss: it takes one-hot targets and only the largest wrong score,
+    :math:`\max(0, 1 + \max_{j \ne y} \hat y_j - \hat y_y)` (Crammer-Singer).
+
+    References
+    ----------
+    J. Weston and C. Watkins, "Support vector machines for multi-class
+    pattern recognition", *ESANN* (1999), 219-224.
+
+    Examples
+    --------
+    >>> multiclass_hinge([0, 2], [[2.0, 1.5, -1.0], [0.0, 0.0, 0.0]], reduction="none")  # (0.5 + 0) / 3, (1 + 1) / 3
+    array([0.16666667, 0.66666667])
+    """
+    violation, _ = _multiclass_margins("multiclass_hinge", y_true, y_pred, margin, reduction)
+    k = violation.shape[-1]
+    return reduce(np.sum(np.maximum(violation, 0.0), axis=-1) / k, reduction)
+
+
+def multiclass_hinge_grad(
+    y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0, reduction: str = "mean"
+) -> np.ndarray:
+    r"""Derivative of :func:`multiclass_hinge` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_{ij}} = \frac{1}{k}\,[v_{ij} > 0] \ (j \ne y_i),
+        \qquad
+        \frac{\partial \ell_i}{\partial \hat y_{i, y_i}} = -\frac{1}{k} \sum_{j \ne y_i} [v_{ij} > 0]
+
+    with :math:`v_{ij} = m - \hat y_{i, y_i} + \hat y_{ij}`, divided by
+    :math:`n` for ``"mean"``. At a kink (:math:`v_{ij} = 0`) the subgradient 0
+    is used, as in PyTorch's ``multi_margin_loss``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``.
+
+    Examples
+    --------
+    >>> multiclass_hinge_grad([0], [[2.0, 1.5, -1.0]], reduction="sum")
+    array([[-0.33333333,  0.33333333,  0.        ]])
+    """
+    violation, is_label = _multiclass_margins("multiclass_hinge_grad", y_true, y_pred, margin, reduction)
+    k = violation.shape[-1]
+    active = (violation > 0.0).astype(np.float64) / k
+    grad = np.where(is_label, -np.sum(active, axis=-1, keepdims=True), active)
+    return reduce_grad(grad, reduction, grad[..., 0].size)
+
+
+# --- zero-one loss ------------------------------------------------------------
+
+
+def zero_one(y_true: ArrayLike, y_pred: ArrayLike, *, threshold: float = 0.5, reduction: str = "mean"):
+    r"""Zero-one loss: 1 for a misclassified element, 0 otherwise.
+
+    .. math::
+
+        \ell_i = [\hat c_i \ne y_i], \qquad \hat c_i = [\hat y_i \ge t]
+
+    so ``"mean"`` is the error rate, :math:`1 - \text{accuracy}`.
+
+    Parameters
+    ----------
+    y_true : array_like, any shape
+        Labels in :math:`\{0, 1\}` or in :math:`\{-1, +1\}`.
+    y_pred : array_like, same shape as ``y_true``
+        Scores or probabilities; :math:`\hat y \ge t` predicts the positive
+        class.
+    threshold : float, default 0.5
+        The decision threshold :math:`t` (0.5 for probabilities, 0 for
+        scores or logits).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is the error rate, ``"sum"`` the number of errors,
+        ``"none"`` one 0/1 value per element.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array of 0.0 and 1.0 shaped
+        like ``y_pred`` for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If the shapes differ; an input is empty or holds NaN/inf; the labels
+        are not all in {-1, +1} or all in {0, 1}; ``threshold`` is not finite;
+        ``reduction`` is unknown.
+
+    Notes
+    -----
+    The loss is piecewise constant: its derivative is 0 almost everywhere and
+    undefined at the threshold, so it has no ``_grad``; the other losses of
+    this module are its convex, differentiable surrogates. Keras'
+    ``BinaryAccuracy`` (a metric) counts :math:`\hat y > t` as positive, a
+    strict inequality, so at exactly :math:`\hat y = t` it disagrees with
+    this function. PyTorch has no zero-one loss.
+
+    References
+    ----------
+    A. Wald, *Statistical Decision Functions*, Wiley (1950).
+
+    Examples
+    --------
+    >>> zero_one([1, 0, 1, 0], [0.9, 0.5, 0.2, 0.1])  # 0.5 counts as positive: two errors
+    np.float64(0.5)
+    >>> zero_one([1, -1], [0.3, -2.0], threshold=0.0, reduction="none")
+    array([0., 0.])
+    """
+    threshold = check_scalar("zero_one", "threshold", threshold)
+    y, score = prepare_pair("zero_one", y_true, y_pred, reduction)
+    positive = signed_labels("zero_one", "y_true", y) > 0
+    return reduce(((score >= threshold) != positive).astype(np.float64), reduction)
+
+
+# --- focal loss ---------------------------------------------------------------
+
+
+def _focal(fn: str, y_true, y_pred, gamma, alpha, from_logits, eps, reduction):
+    gamma = check_scalar(fn, "gamma", gamma, low=0.0)
+    if alpha is not None:
+        alpha = check_scalar(fn, "alpha", alpha, low=0.0, high=1.0)
+    from_logits = check_bool(fn, "from_logits", from_logits)
+    eps = _check_eps(fn, eps)
+    y, x = prepare_pair(fn, y_true, y_pred, reduction)
+    check_in_range(fn, "y_true", y, low=0.0, high=1.0, why=" (labels or target probabilities)")
+    alpha_t = 1.0 if alpha is None else alpha * y + (1.0 - alpha) * (1.0 - y)
+    if from_logits:
+        sp_neg, sp_pos = _softplus(-x), _softplus(x)  # -log sigma(z), -log sigma(-z)
+        ce = y * sp_neg + (1.0 - y) * sp_pos
+        with np.errstate(divide="ignore"):  # log 0 = -inf is wanted for hard labels
+            log_q = np.logaddexp(np.log(y) - sp_pos, np.log1p(-y) - sp_neg)  # log(1 - p_t)
+        factor = np.exp(gamma * log_q)
+        # d(1 - p_t)^gamma / dz = gamma (1 - p_t)^(gamma - 1) (1 - 2y) sigma(z) sigma(-z), in log space
+        d_factor = gamma * (1.0 - 2.0 * y) * np.exp((gamma - 1.0) * log_q - sp_neg - sp_pos)
+        d_ce = (1.0 - y) * np.exp(-sp_neg) - y * np.exp(-sp_pos)  # sigma(z) - y without cancellation
+        grad = alpha_t * (d_factor * ce + factor * d_ce)
+    else:
+        check_in_range(fn, "y_pred", x, low=0.0, high=1.0, why=" (probabilities; pass from_logits=True for logits)")
+        p, q, log_p, log_q, inside = _clip_probabilities(x, eps)
+        ce = -(y * log_p + (1.0 - y) * log_q)
+        one_minus_pt = y * q + (1.0 - y) * p  # >= eps > 0
+        factor = one_minus_pt**gamma
+        d_factor = gamma * one_minus_pt ** (gamma - 1.0) * (1.0 - 2.0 * y)
+        d_ce = -y / p + (1.0 - y) / q
+        grad = np.where(inside, alpha_t * (d_factor * ce + factor * d_ce), 0.0)
+    return alpha_t * factor * ce, grad, reduction
+
+
+def focal(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    gamma: float = 2.0,
+    alpha: float | None = None,
+    from_logits: bool = False,
+    eps: float = EPS,
+    reduction: str = "mean",
+):
+    r"""Binary focal loss: cross-entropy that down-weights well-classified elements.
+
+    .. math::
+
+        \ell_i = -\alpha_{t,i}\, (1 - p_{t,i})^{\gamma} \log p_{t,i},
+        \qquad p_{t,i} = y_i p_i + (1 - y_i)(1 - p_i),
+        \qquad \alpha_{t,i} = \alpha y_i + (1 - \alpha)(1 - y_i)
+
+    For soft labels :math:`-\log p_t` is read as the binary cross-entropy
+    :math:`-[y \log p + (1 - y)\log(1 - p)]`; without ``alpha``,
+    :math:`\alpha_t = 1`; ``gamma = 0`` gives :func:`binary_cross_entropy`.
+
+    Parameters
+    ----------
+    y_true : array_like, any shape
+        Labels in :math:`\{0, 1\}` (or target probabilities in [0, 1]).
+    y_pred : array_like, same shape as ``y_true``
+        Predicted probabilities of the positive class, or logits when
+        ``from_logits=True``.
+    gamma : float, default 2.0
+        Focusing parameter :math:`\gamma \ge 0`.
+    alpha : float in [0, 1], optional
+        Weight :math:`\alpha` of the positive class (and :math:`1 - \alpha`
+        of the negative one). ``None`` (default) weighs both classes 1.
+    from_logits : bool, default False
+        Read ``y_pred`` as logits.
+    eps : float, default 1e-7
+        Clip for probabilities; must lie in (0, 0.5). Unused with logits.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"none"`` returns :math:`\ell` with the shape of the input.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like ``y_pred``
+        for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric or ``from_logits`` is not a bool.
+    ValueError
+        If the shapes differ; an input is empty or holds NaN/inf; ``y_true``
+        (or ``y_pred`` without ``from_logits``) lies outside [0, 1];
+        ``gamma < 0``; ``alpha`` is outside [0, 1]; ``eps`` is outside
+        (0, 0.5); ``reduction`` is unknown.
+
+    Notes
+    -----
+    *Stability.* With logits the cross-entropy is a softplus and the focal
+    factor is formed in log space, :math:`\log(1 - p_t) =
+    \operatorname{logaddexp}(\log y - \operatorname{softplus}(z), \log(1 - y)
+    - \operatorname{softplus}(-z))`, so logits of :math:`\pm 10^4` give exact
+    losses and finite gradients even for :math:`\gamma < 1`, where
+    :math:`(1 - p_t)^{\gamma - 1}` alone would overflow. Probabilities are
+    clipped to :math:`[\epsilon, 1 - \epsilon]` in both the log and the focal
+    factor.
+
+    *Frameworks.* torchvision's ``sigmoid_focal_loss(inputs, targets,
+    alpha=0.25, gamma=2)`` takes logits and weights by ``alpha`` by default;
+    ``alpha=-1`` there is ``alpha=None`` here. Keras'
+    ``BinaryFocalCrossentropy(apply_class_balancing=False, alpha=0.25,
+    gamma=2.0)`` ignores ``alpha`` unless ``apply_class_balancing=True``;
+    then ``alpha`` weighs the positive class, as here. So ``alpha=None``
+    here is Keras' default, and ``alpha=a`` is Keras with
+    ``apply_class_balancing=True, alpha=a``. Keras uses the unclipped
+    probability in the focal factor, which differs from this function only
+    within :math:`\epsilon` of 0 and 1, and averages over the last axis
+    before reducing.
+
+    References
+    ----------
+    T.-Y. Lin, P. Goyal, R. Girshick, K. He and P. Dollár, "Focal loss for
+    dense object detection", *ICCV* (2017), 2980-2988.
+
+    Examples
+    --------
+    >>> round(float(focal([1.0], [0.9], gamma=2.0)), 8)  # -(1 - 0.9)^2 log 0.9
+    0.00105361
+    >>> focal([1.0, 0.0], [0.9, 0.2], gamma=0.0) == binary_cross_entropy([1.0, 0.0], [0.9, 0.2])
+    np.True_
+    """
+    loss, _, reduction = _focal("focal", y_true, y_pred, gamma, alpha, from_logits, eps, reduction)
+    return reduce(loss, reduction)
+
+
+def focal_grad(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    gamma: float = 2.0,
+    alpha: float | None = None,
+    from_logits: bool = False,
+    eps: float = EPS,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Derivative of :func:`focal` with respect to ``y_pred``.
+
+    With :math:`c_i` the binary cross-entropy and :math:`u_i = 1 - p_{t,i}`:
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial p_i} = \alpha_{t,i}\left[\gamma u_i^{\gamma - 1} (1 - 2y_i)\, c_i
+        + u_i^{\gamma} \left(-\frac{y_i}{p_i} + \frac{1 - y_i}{1 - p_i}\right)\right]
+
+    and, by the chain rule with :math:`\partial p / \partial z = p(1 - p)`,
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial z_i} = \alpha_{t,i}\left[\gamma u_i^{\gamma - 1} (1 - 2y_i)\,
+        p_i (1 - p_i)\, c_i + u_i^{\gamma} (p_i - y_i)\right]
+
+    with respect to the logits when ``from_logits=True`` (computed in log
+    space) and to the probabilities otherwise (0 where a probability was
+    clipped), divided by :math:`n` for ``"mean"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``.
+
+    Examples
+    --------
+    >>> focal_grad([1.0], [0.0], gamma=0.0, from_logits=True)  # gamma = 0: sigma(z) - y
+    array([-0.5])
+    """
+    _, grad, reduction = _focal("focal_grad", y_true, y_pred, gamma, alpha, from_logits, eps, reduction)
+    return reduce_grad(grad, reduction, grad.size)
+
+
+# --- registry -----------------------------------------------------------------
+
+_CHAPTER = "03_classification"
+
+register(LossRecord(
+    name="binary_cross_entropy", family="classification", task="binary classification",
+    formula=r"-\left[y \log p + (1 - y) \log(1 - p)\right]",
+    convex=True, differentiable=True, robust=False,
+    fn=binary_cross_entropy, grad=binary_cross_entropy_grad, inputs="binary_prob", chapter=_CHAPTER,
+    reference="cox1958",
+    torch="torch.nn.functional.binary_cross_entropy(y_pred, y_true)",
+    keras="keras.losses.BinaryCrossentropy()(y_true, y_pred)",
+    params={"from_logits": False, "pos_weight": None, "eps": EPS},
+))
+register(LossRecord(
+    name="categorical_cross_entropy", family="classification", task="multiclass classification",
+    formula=r"-\sum_{j=1}^{k} y_j \log p_j",
+    convex=True, differentiable=True, robust=False,
+    fn=categorical_cross_entropy, grad=categorical_cross_entropy_grad, inputs="onehot_prob", chapter=_CHAPTER,
+    reference="bridle1990",
+    torch="torch.nn.functional.cross_entropy(torch.log(y_pred), y_true)",
+    keras="keras.losses.CategoricalCrossentropy()(y_true, y_pred)",
+    params={"from_logits": False, "label_smoothing": 0.0, "class_weight": None, "eps": EPS},
+))
+register(LossRecord(
+    name="sparse_categorical_cross_entropy", family="classification", task="multiclass classification",
+    formula=r"-\log p_{y}",
+    convex=True, differentiable=True, robust=False,
+    fn=sparse_categorical_cross_entropy, grad=sparse_categorical_cross_entropy_grad, inputs="sparse_prob",
+    chapter=_CHAPTER, reference="bridle1990",
+    torch="torch.nn.functional.cross_entropy(torch.log(y_pred), y_true.long())",
+    keras="keras.losses.SparseCategoricalCrossentropy()(y_true, y_pred)",
+    params={"from_logits": False, "eps": EPS},
+))
+register(LossRecord(
+    name="hinge", family="classification", task="binary classification",
+    formula=r"\max(0,\ 1 - y \hat y)",
+    convex=True, differentiable=False, robust=False,
+    fn=hinge, grad=hinge_grad, inputs="signed_scores", chapter=_CHAPTER,
+    reference="cortes1995",
+    keras="keras.losses.Hinge()(y_true, y_pred)",
+))
+register(LossRecord(
+    name="squared_hinge", family="classification", task="binary classification",
+    formula=r"\max(0,\ 1 - y \hat y)^2",
+    convex=True, differentiable=True, robust=False,
+    fn=squared_hinge, grad=squared_hinge_grad, inputs="signed_scores", chapter=_CHAPTER,
+    reference="cortes1995",
+    keras="keras.losses.SquaredHinge()(y_true, y_pred)",
+))
+register(LossRecord(
+    name="multiclass_hinge", family="classification", task="multiclass classification",
+    formula=r"\frac{1}{k} \sum_{j \ne y} \max(0,\ m - \hat y_{y} + \hat y_j)",
+    convex=True, differentiable=False, robust=False,
+    fn=multiclass_hinge, grad=multiclass_hinge_grad, inputs="sparse_scores", chapter=_CHAPTER,
+    reference="weston1999",
+    torch="torch.nn.functional.multi_margin_loss(y_pred, y_true.long())",
+    params={"margin": 1.0},
+))
+register(LossRecord(
+    name="zero_one", family="classification", task="binary classification",
+    formula=r"\mathbf{1}\left[\mathbf{1}[\hat y \ge t] \ne y\right]",
+    convex=False, differentiable=False, robust=True,
+    fn=zero_one, grad=None, inputs="binary_labels", chapter=_CHAPTER,
+    reference="wald1950",
+    params={"threshold": 0.5},
+))
+register(LossRecord(
+    name="focal", family="classification", task="binary classification",
+    formula=r"-\alpha_t (1 - p_t)^{\gamma} \log p_t",
+    convex=False, differentiable=True, robust=False,
+    fn=focal, grad=focal_grad, inputs="binary_prob", chapter=_CHAPTER,
+    reference="lin2017",
+    keras="keras.losses.BinaryFocalCrossentropy(gamma=2.0)(y_true, y_pred)",
+    params={"gamma": 2.0, "alpha": None, "from_logits": False, "eps": EPS},
+))
