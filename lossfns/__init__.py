@@ -26,6 +26,14 @@ from lossfns.classification import (
     squared_hinge_grad,
     zero_one,
 )
+from lossfns.embedding import (
+    contrastive,
+    contrastive_grad,
+    cosine_embedding,
+    cosine_embedding_grad,
+    triplet,
+    triplet_grad,
+)
 from lossfns.gradcheck import GradcheckResult, gradcheck, numerical_grad
 from lossfns.optim import OptimResult, gradient_descent, mse_hessian, newton
 from lossfns.probabilistic import gaussian_nll, gaussian_nll_grad, kl_divergence, kl_divergence_grad
@@ -47,10 +55,12 @@ from lossfns.regression import (
     tukey,
     tukey_grad,
 )
+from lossfns.segmentation import dice, dice_grad, tversky, tversky_grad
+from lossfns.sequence import ctc, ctc_grad
 
 __version__ = "0.1.0"
 
-_LAZY = ("coursework", "data", "exercises", "plotting")
+_LAZY = ("calibration", "coursework", "data", "exercises", "keras", "plotting", "torch")
 
 __all__ = [
     "GradcheckResult", "gradcheck", "numerical_grad", "registry",
@@ -62,6 +72,8 @@ __all__ = [
     "sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy_grad", "hinge", "hinge_grad",
     "squared_hinge", "squared_hinge_grad", "multiclass_hinge", "multiclass_hinge_grad", "zero_one",
     "focal", "focal_grad",
+    "contrastive", "contrastive_grad", "triplet", "triplet_grad", "cosine_embedding", "cosine_embedding_grad",
+    "dice", "dice_grad", "tversky", "tversky_grad", "ctc", "ctc_grad",
     "OptimResult", "gradient_descent", "newton", "mse_hessian",
 ]
 

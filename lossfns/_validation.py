@@ -227,6 +227,14 @@ def signed_labels(fn: str, name: str, arr: np.ndarray) -> np.ndarray:
     raise ValueError(f"{fn}: {name} must hold labels in {{-1, +1}} or in {{0, 1}}, got {got}")
 
 
+def zero_one_labels(fn: str, name: str, arr: np.ndarray, *, why: str = "") -> np.ndarray:
+    """Return ``arr`` after checking that it holds only 0 and 1 (bools are read as 0/1); ``why`` follows the set."""
+    foreign = arr[(arr != 0.0) & (arr != 1.0)]
+    if foreign.size:
+        raise ValueError(f"{fn}: {name} must hold labels in {{0, 1}}{why}, got {float(foreign[0])!r}")
+    return arr
+
+
 def prepare_rows(fn: str, y_true, y_pred, reduction, *, names=("y_true", "y_pred")):
     """Validate two same-shaped arrays whose last axis holds the classes (a distribution loss)."""
     t, p = prepare_pair(fn, y_true, y_pred, reduction, names=names)

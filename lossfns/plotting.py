@@ -24,8 +24,8 @@ from matplotlib.colors import LogNorm
 from matplotlib.ticker import FuncFormatter
 from numpy.typing import ArrayLike
 
-__all__ = ["COLORS", "COURSE_RC", "fitted_lines", "influence", "landscape", "loss_and_derivative", "loss_curve",
-           "style"]
+__all__ = ["COLORS", "COURSE_RC", "fitted_lines", "image_grid", "influence", "landscape", "loss_and_derivative",
+           "loss_curve", "style"]
 
 #: Okabe–Ito palette: distinguishable with the common forms of colour blindness.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -454,3 +454,81 @@ def fitted_lines(
     _label(ax, title=title, xlabel=xlabel, ylabel=ylabel, defaults=("Fitted lines", "x", "y"))
     ax.legend()
     return ax
+
+
+def image_grid(
+    axes,
+    pictures: ArrayLike,
+    *,
+    titles=None,
+    row_labels=None,
+    cmap: str = "gray_r",
+    vmin: float | None = 0.0,
+    vmax: float | None = 1.0,
+):
+    """Show one grey-level image per axes, without ticks: digits, masks, reconstructions.
+
+    Parameters
+    ----------
+    axes : matplotlib.axes.Axes or array of them, shape (rows, cols) or (m,)
+        As returned by ``plt.subplots(rows, cols)``.
+    pictures : array_like, shape ``axes.shape + (height, width)``
+        One image per axes.
+    titles : array_like of str, shape like ``axes``, optional
+        A title per image (``""`` for none).
+    row_labels : sequence of str, optional
+        One label per row of a 2-D grid, written as the y-label of the row's
+        first image (e.g. "input", "target", "prediction").
+    cmap : str, default "gray_r"
+        Colour map; the default draws 0 white and 1 black, like ink.
+    vmin, vmax : float or None, default 0.0 and 1.0
+        Fixed ends of the colour scale, so that images can be compared;
+        ``None`` scales each image to its own range.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        ``axes`` as an array of its original shape.
+
+    Raises
+    ------
+    TypeError
+        If an element of ``axes`` is not a Matplotlib Axes.
+    ValueError
+        If ``pictures``, ``titles`` or ``row_labels`` do not match the shape
+        of ``axes``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, axes = plt.subplots(2, 3)
+    >>> grid = image_grid(axes, np.zeros((2, 3, 8, 8)), row_labels=["input", "output"])
+    >>> grid.shape, grid[1, 0].get_ylabel()
+    ((2, 3), 'output')
+    >>> plt.close(fig)
+    """
+    grid = np.asarray(axes, dtype=object)
+    for ax in grid.flat:
+        _check_axes("image_grid", ax)
+    pics = np.asarray(pictures, dtype=np.float64)
+    if pics.shape[: grid.ndim] != grid.shape or pics.ndim != grid.ndim + 2:
+        raise ValueError(f"image_grid: pictures must have shape {grid.shape} + (height, width), got {pics.shape}")
+    names = None if titles is None else np.asarray(titles, dtype=object)
+    if names is not None and names.shape != grid.shape:
+        raise ValueError(f"image_grid: titles must have the shape of axes {grid.shape}, got {names.shape}")
+    if row_labels is not None:
+        rows = grid.reshape(grid.shape[0], -1) if grid.ndim == 2 else grid.reshape(1, -1)
+        if len(row_labels) != rows.shape[0]:
+            raise ValueError(f"image_grid: row_labels needs {rows.shape[0]} label(s), got {len(row_labels)}")
+    for index in np.ndindex(*grid.shape):
+        ax = grid[index]
+        ax.imshow(pics[index], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        if names is not None and names[index]:
+            ax.set_title(str(names[index]))
+    if row_labels is not None:
+        for ax, label in zip(rows[:, 0], row_labels, strict=True):
+            ax.set_ylabel(label)
+    return grid

@@ -83,6 +83,40 @@ def distribution_inputs(rng: np.random.Generator, shape=(4, 3)):
     return rng.dirichlet(np.full(k, 3.0), size=rows), rng.dirichlet(np.full(k, 3.0), size=rows)
 
 
+def pair_distance_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """0/1 "same" labels and positive distances, none within 0.05 of the default margin 1."""
+    distance = rng.uniform(0.05, 2.5, size=shape)
+    return rng.integers(0, 2, size=shape).astype(float), np.where(np.abs(distance - 1.0) < 0.05, 1.2, distance)
+
+
+def triplet_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Anchors, positives near them and negatives farther away: four triplets of 3-d embeddings."""
+    anchor = rng.normal(size=shape)
+    return anchor, anchor + rng.normal(scale=0.5, size=shape), anchor + rng.normal(scale=1.5, size=shape)
+
+
+def cosine_pair_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """-1/+1 labels, shape (4,), and two embeddings per pair, shape (4, 3)."""
+    return rng.choice([-1.0, 1.0], size=shape[:-1]), rng.normal(size=shape), rng.normal(size=shape)
+
+
+def mask_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """0/1 masks of 4 items with 3 pixels each, and foreground probabilities."""
+    return (rng.uniform(size=shape) < 0.5).astype(float), rng.uniform(0.05, 0.95, size=shape)
+
+
+def ctc_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Padded labels (N, S) = (4, 3) in classes 1..2, log-softmax outputs (T, N, C) = (6, 4, 3), feasible lengths.
+
+    Integers are given as floats, so that the shared checks can put NaN into every argument.
+    """
+    n, s = shape
+    logits = rng.normal(size=(6, n, 3))
+    log_probs = logits - np.log(np.sum(np.exp(logits), axis=-1, keepdims=True))
+    label_lengths = np.array([s, s, 2, 1][:n], dtype=float)  # sequence 1 uses position 2, where invalid values go
+    return rng.integers(1, 3, size=shape).astype(float), log_probs, np.array([6.0, 5.0, 4.0, 6.0][:n]), label_lengths
+
+
 @dataclass(frozen=True)
 class InputKind:
     """How to make valid arguments for a loss, and values outside its domain.
@@ -90,11 +124,20 @@ class InputKind:
     ``invalid`` lists ``(argument index, value, message)``: putting ``value``
     into that argument must raise ``ValueError`` with ``message`` after the
     function's name.
+
+    ``mismatched(args)`` returns ``{argument index: [arrays of a wrong shape]}``
+    for arguments whose shape is not simply the first argument's (or one row
+    more): e.g. CTC's ``log_probs`` ``(T, N, C)``, where only a batch axis that
+    differs from the labels' is a mismatch. ``mean_weights(args)`` gives the
+    weight of each per-sample loss in ``"mean"`` (CTC divides each by its label
+    length, as PyTorch does); without it ``"mean"`` is the plain average.
     """
 
     make: Callable
     predicted: tuple = (1,)
     invalid: tuple = ()
+    mismatched: Callable | None = None
+    mean_weights: Callable | None = None
 
 
 INPUTS = {
@@ -142,6 +185,35 @@ INPUTS = {
         (1, -0.5, r"q_pred must lie in \[0, 1\] \(probabilities\), got 1 value\(s\) outside it, e.g. -0.5"),
         (1, 0.0, r"each row of q_pred \(last axis\) must sum to 1 within 0.0001, but row 1 sums to"),
     )),
+    "pair_distances": InputKind(pair_distance_inputs, invalid=(
+        (0, 0.5, r"y_same must hold labels in \{0, 1\} \(1 = similar pair\), got 0.5"),
+        (1, -0.5, r"distance must lie in \[0, inf\) \(a distance\), got 1 value\(s\) outside it, e.g. -0.5"),
+    )),
+    "triplets": InputKind(triplet_inputs, predicted=(0, 1, 2)),
+    "cosine_pairs": InputKind(cosine_pair_inputs, predicted=(1, 2), invalid=(
+        (0, 0.5, r"y_same must hold labels in \{-1, \+1\} or in \{0, 1\}, got 0.5"),
+    )),
+    "masks": InputKind(mask_inputs, invalid=(
+        (0, 1.5, r"y_true must lie in \[0, 1\] \(a mask\), got 1 value\(s\) outside it, e.g. 1.5"),
+        (1, -0.5, r"y_pred must lie in \[0, 1\] \(probabilities\), got 1 value\(s\) outside it, e.g. -0.5"),
+    )),
+    "ctc": InputKind(
+        ctc_inputs,
+        invalid=(
+            (0, 3.0, r"labels must hold integer class labels in \[0, 2\] \(C = 3 classes on the last axis of "
+                     r"log_probs\), got 3.0"),
+            (0, 1.5, r"labels must hold integer class labels in \[0, 2\] .*got 1.5"),
+            (0, 0.0, r"labels must not contain the blank class 0 \(CTC inserts blanks itself\); sequence 1 has it "
+                     r"at position 2"),
+            (1, 0.5, r"log_probs must lie in \(-inf, 1e-06\] \(log-probabilities such as log_softmax outputs\), "
+                     r"got 3 value\(s\) outside it, e.g. 0.5"),
+            (2, 7.0, r"input_lengths must hold integers in \[0, 6\] \(T = 6 time steps of log_probs\), got 7.0"),
+            (2, 2.5, r"input_lengths must hold integers in \[0, 6\] .*got 2.5"),
+            (3, 4.0, r"label_lengths must hold integers in \[0, 3\] \(S = 3 columns of labels\), got 4.0"),
+        ),
+        mismatched=lambda args: {1: [args[1][:, :-1], args[1][:, :, None]]},
+        mean_weights=lambda args: 1.0 / np.maximum(args[3], 1.0),
+    ),
 }
 
 # Values each keyword parameter must refuse with ValueError, and the allowed range the message states.
@@ -166,6 +238,16 @@ INVALID_PARAMS = {
     ("focal", "alpha"): ((-0.25, 1.5, np.nan), "[0, 1]"),
     ("focal", "eps"): ((0.0, 0.5, np.nan), "(0, 0.5)"),
     ("kl_divergence", "eps"): ((0.0, 0.5, np.nan), "(0, 0.5)"),
+    ("contrastive", "margin"): ((-1.0, np.inf, np.nan), "[0, inf)"),
+    ("triplet", "margin"): ((-0.5, np.inf, np.nan), "[0, inf)"),
+    ("triplet", "p"): ((0.5, 0.0, -1.0, np.inf, np.nan), "[1, inf)"),
+    ("triplet", "eps"): ((-1e-6, np.inf, np.nan), "[0, inf)"),
+    ("cosine_embedding", "margin"): ((-1.5, 1.5, np.inf, np.nan), "[-1, 1]"),
+    ("dice", "smooth"): ((-1.0, np.inf, np.nan), "[0, inf)"),
+    ("tversky", "alpha"): ((-0.1, np.inf, np.nan), "[0, inf)"),
+    ("tversky", "beta"): ((-0.1, np.inf, np.nan), "[0, inf)"),
+    ("tversky", "smooth"): ((-1.0, np.inf, np.nan), "[0, inf)"),
+    ("ctc", "blank"): ((-1, 3), "[0, 2]"),  # an integer parameter: the range of the generator's C = 3 classes
 }
 
 RECORDS = records()
@@ -245,7 +327,12 @@ def test_reductions_agree(record):
     per_sample = record.fn(*args, reduction="none")
     assert isinstance(mean, np.float64) and isinstance(total, np.float64)
     assert isinstance(per_sample, np.ndarray)
-    np.testing.assert_allclose(total, mean * per_sample.size, rtol=1e-13)
+    weights = kind(record).mean_weights
+    if weights is None:
+        np.testing.assert_allclose(total, mean * per_sample.size, rtol=1e-13)
+    else:
+        np.testing.assert_allclose(mean, np.mean(weights(args) * per_sample), rtol=1e-13)
+        assert abs(total - mean * per_sample.size) > 1e-6 * abs(total), "the weights make no difference: drop them"
     np.testing.assert_allclose(per_sample.sum(), total, rtol=1e-13)
 
 
@@ -310,9 +397,11 @@ def test_bad_input_raises_clear_errors(record):
     assert len(names) == len(args)
     for f in [record.fn] + ([record.grad] if record.grad else []):
         name = f.__name__
+        mismatched = kind(record).mismatched(args) if kind(record).mismatched else {}
         for i in range(1, len(args)):
             # same-shaped arguments: one column short; labels (4,) with scores (4, k): one row short, for every kind
-            for short in ([args[i][:, :2]] if args[i].shape == args[0].shape else []) + [args[i][:-1]]:
+            default = ([args[i][:, :2]] if args[i].shape == args[0].shape else []) + [args[i][:-1]]
+            for short in mismatched.get(i, default):
                 shapes = rf"{re.escape(str(short.shape))} but {names[0]} has shape {re.escape(str(args[0].shape))}"
                 with pytest.raises(ValueError, match=rf"^{name}: {names[i]} has shape {shapes}"):
                     f(*replace(args, i, short))
@@ -358,6 +447,17 @@ def test_invalid_parameters_raise_errors_naming_the_parameter_and_the_range(reco
             if (record.name, param) not in INVALID_PARAMS:
                 pytest.fail(f"INVALID_PARAMS has no invalid values for {record.name}({param}=...)")
             values, allowed = INVALID_PARAMS[(record.name, param)]
+            if isinstance(default, int):  # an integer parameter (ctc's blank): check_int's messages
+                for bad in values:
+                    message = rf"^{name}: {param} must be an integer in {re.escape(allowed)}, got {bad!r}"
+                    with pytest.raises(ValueError, match=message):
+                        f(*args, **{param: bad})
+                for bad in ("1", float(default)):
+                    kind_of_bad = type(bad).__name__
+                    with pytest.raises(TypeError, match=rf"^{name}: {param} must be an integer, got {kind_of_bad}"):
+                        f(*args, **{param: bad})
+                f(*args, **{param: default})
+                continue
             for bad in values:
                 message = rf"^{name}: {param} must lie in {re.escape(allowed)}, got {re.escape(repr(float(bad)))}$"
                 with pytest.raises(ValueError, match=message):

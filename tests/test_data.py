@@ -154,3 +154,98 @@ def test_doctor_visits_female_count_matches_the_source_table():
     X, _, _ = data.doctor_visits()
     assert X[:, 0].sum() == (frame["gender"] == "female").sum()
     assert X[:, 6].sum() == (frame["private"] == "yes").sum()
+
+
+# --- digits, digit strips and shapes: chapter 4 ---------------------------------------------------
+
+def test_digits_are_scikit_learns_scaled_to_unit_interval():
+    from sklearn.datasets import load_digits
+
+    images, labels = data.digits()
+    bunch = load_digits()
+    assert images.shape == (1797, 8, 8) and labels.shape == (1797,)
+    assert images.dtype == np.float64 and labels.dtype == np.int64
+    np.testing.assert_array_equal(images * 16.0, bunch.images)
+    np.testing.assert_array_equal(labels, bunch.target)
+    assert images.min() == 0.0 and images.max() == 1.0
+    assert np.bincount(labels).min() >= 170  # about 180 of each digit
+
+
+def test_digit_strips_place_pool_digits_side_by_side():
+    images, labels = data.digits()
+    strips = data.digit_strips(50, length=(3, 5), seed=3)
+    assert strips.images.shape == (50, 8, 40) and strips.labels.shape == (50, 5)
+    assert strips.labels.dtype == strips.input_lengths.dtype == strips.label_lengths.dtype == np.int64
+    assert set(strips.label_lengths.tolist()) == {3, 4, 5}
+    np.testing.assert_array_equal(strips.input_lengths, 8 * strips.label_lengths)
+    for strip, target, count in zip(strips.images, strips.labels, strips.label_lengths, strict=True):
+        assert np.all(target[count:] == -1) and np.all(strip[:, 8 * count:] == 0.0)
+        for k in range(count):  # every 8-column block is a pool image showing that digit
+            block = strip[:, 8 * k: 8 * k + 8]
+            matches = np.flatnonzero(np.all(images == block, axis=(1, 2)))
+            assert matches.size > 0 and target[k] in labels[matches]
+
+
+def test_digit_strips_are_deterministic_and_use_only_the_given_pool():
+    a, b = data.digit_strips(20, seed=5), data.digit_strips(20, seed=5)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(data.digit_strips(20, seed=6).images, a.images)
+    images, labels = data.digits()
+    sevens = labels == 7
+    strips = data.digit_strips(10, length=(1, 2), seed=0, images=images[sevens], labels=labels[sevens])
+    used = strips.labels[strips.labels >= 0]
+    assert used.size > 0 and np.all(used == 7)
+    kept = images.copy()
+    data.digit_strips(5, images=images, labels=labels)
+    np.testing.assert_array_equal(images, kept)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"n": 0}, "n must be an integer >= 1"),
+    ({"n": 2.5}, "n must be an integer >= 1"),
+    ({"n": 3, "length": (0, 2)}, "1 <= min <= max"),
+    ({"n": 3, "length": (4, 2)}, "1 <= min <= max"),
+    ({"n": 3, "length": 3}, "length must be a pair"),
+    ({"n": 3, "images": np.zeros((2, 8, 8))}, "both images and labels"),
+    ({"n": 3, "images": np.zeros((2, 8, 7)), "labels": [1, 2]}, r"shape \(m, 8, 8\)"),
+    ({"n": 3, "images": np.zeros((2, 8, 8)), "labels": [1, 12]}, "digits 0 ... 9"),
+])
+def test_digit_strips_reject_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.digit_strips(**kwargs)
+
+
+def test_shapes_segmentation_has_a_small_compact_foreground():
+    images, masks = data.shapes_segmentation(400, seed=0)
+    assert images.shape == masks.shape == (400, 20, 20) and images.dtype == np.float64
+    assert set(np.unique(masks)) == {0.0, 1.0}
+    fraction = masks.mean(axis=(1, 2))
+    assert 0.04 < fraction.mean() < 0.06 and fraction.min() > 0.0 and fraction.max() < 0.1
+    # no foreground pixel touches the border (the shape lies at least one pixel inside)
+    assert masks[:, 0].sum() == masks[:, -1].sum() == masks[:, :, 0].sum() == masks[:, :, -1].sum() == 0
+
+
+def test_shapes_segmentation_brightness_alone_does_not_find_the_shape():
+    images, masks = data.shapes_segmentation(200, seed=1, noise=0.0)
+    # without noise the image is 1 on the shape and on one line, 0 elsewhere
+    assert set(np.unique(images)) == {0.0, 1.0}
+    assert np.all(images[masks == 1.0] == 1.0)
+    bright_not_shape = ((images == 1.0) & (masks == 0.0)).sum(axis=(1, 2))
+    assert np.all(bright_not_shape >= 20 - 7)  # the line, minus where it crosses the shape
+    noisy, _ = data.shapes_segmentation(200, seed=1)
+    np.testing.assert_allclose((noisy - images).std(), 0.35, rtol=0.02)
+
+
+def test_shapes_segmentation_is_deterministic_and_validates():
+    a, b = data.shapes_segmentation(5, seed=2), data.shapes_segmentation(5, seed=2)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert not np.array_equal(data.shapes_segmentation(5, seed=3)[1], a[1])
+    small, _ = data.shapes_segmentation(3, size=12, radius=(1.0, 2.0))
+    assert small.shape == (3, 12, 12)
+    for kwargs, match in [({"n": 0}, "n must be"), ({"n": 2, "size": 8}, "size must be"),
+                          ({"n": 2, "radius": (3.0, 2.0)}, "radius must satisfy"),
+                          ({"n": 2, "noise": -1.0}, "noise must lie in")]:
+        with pytest.raises(ValueError, match=match):
+            data.shapes_segmentation(**kwargs)

@@ -190,3 +190,40 @@ def test_fitted_lines_accepts_a_boolean_mask_and_validates(ax):
         plotting.fitted_lines(ax, x, x, {})
     with pytest.raises(ValueError, match=r"must be \(intercept, slope\)"):
         plotting.fitted_lines(ax, x, x, {"a": (0.0, 1.0, 2.0)})
+
+
+def test_image_grid_draws_one_image_per_axes_without_ticks(rc_snapshot):
+    fig, axes = plt.subplots(2, 3)
+    pictures = np.arange(2 * 3 * 4 * 5, dtype=float).reshape(2, 3, 4, 5) / 120.0
+    titles = np.array([["a", "", "c"], ["d", "e", "f"]])
+    grid = plotting.image_grid(axes, pictures, titles=titles, row_labels=["input", "output"])
+    assert grid.shape == (2, 3) and grid[0, 0] is axes[0, 0]
+    np.testing.assert_array_equal(axes[1, 2].images[0].get_array(), pictures[1, 2])
+    assert axes[0, 0].images[0].get_clim() == (0.0, 1.0)
+    assert [ax.get_title() for ax in axes[0]] == ["a", "", "c"]
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["input", "output"] and axes[0, 1].get_ylabel() == ""
+    assert all(len(ax.get_xticks()) == 0 and len(ax.get_yticks()) == 0 for ax in axes.flat)
+    plt.close(fig)
+
+
+def test_image_grid_accepts_a_row_of_axes_and_own_colour_scales():
+    fig, axes = plt.subplots(1, 2)
+    pictures = np.stack([np.zeros((3, 3)), np.full((3, 3), 5.0)])
+    pictures[0, 0, 0] = -2.0
+    plotting.image_grid(axes, pictures, vmin=None, vmax=None, row_labels=["noisy"])
+    assert axes[0].images[0].get_clim() == (-2.0, 0.0)
+    assert axes[0].get_ylabel() == "noisy"
+    plt.close(fig)
+
+
+def test_image_grid_validates_shapes_and_axes():
+    fig, axes = plt.subplots(1, 2)
+    with pytest.raises(ValueError, match=r"pictures must have shape \(2,\) \+ \(height, width\)"):
+        plotting.image_grid(axes, np.zeros((3, 4, 4)))
+    with pytest.raises(ValueError, match="titles must have the shape of axes"):
+        plotting.image_grid(axes, np.zeros((2, 4, 4)), titles=["one"])
+    with pytest.raises(ValueError, match="row_labels needs 1 label"):
+        plotting.image_grid(axes, np.zeros((2, 4, 4)), row_labels=["a", "b"])
+    with pytest.raises(TypeError, match="image_grid: ax must be a matplotlib Axes"):
+        plotting.image_grid([axes[0], "x"], np.zeros((2, 4, 4)))
+    plt.close(fig)

@@ -1,0 +1,523 @@
+r"""Embedding (metric-learning) losses: pull similar pairs together, push dissimilar ones apart.
+
+The losses compare embeddings rather than a prediction with a target.
+:func:`contrastive` takes the distance of each pair and a 0/1 "same" label,
+:func:`triplet` takes anchor, positive and negative embeddings (PyTorch's
+argument order), and :func:`cosine_embedding` takes a label and two
+embeddings. The embedding axis is the last one; ``"none"`` returns one loss
+per pair or triplet, the shape without that axis.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from lossfns._validation import (
+    as_float_array,
+    check_bool,
+    check_in_range,
+    check_reduction,
+    check_same_shape,
+    check_scalar,
+    prepare_arrays,
+    reduce,
+    reduce_grad,
+    signed_labels,
+    zero_one_labels,
+)
+from lossfns.registry import LossRecord, register
+
+COSINE_EPS = float(np.float32(1e-12))
+"""Added to each squared norm in :func:`cosine_embedding`: PyTorch's ``EPSILON``, 1e-12 rounded to float32."""
+
+_CHAPTER = "04_deep_learning_losses"
+
+
+# --- contrastive --------------------------------------------------------------
+
+
+def _check_contrastive(fn: str, y_same, distance, margin, reduction):
+    y, d = prepare_arrays(fn, reduction, {"y_same": y_same, "distance": distance})
+    margin = check_scalar(fn, "margin", margin, low=0.0)
+    zero_one_labels(fn, "y_same", y, why=" (1 = similar pair)")
+    check_in_range(fn, "distance", d, low=0.0, why=" (a distance)")
+    return y, d, margin
+
+
+def contrastive(y_same: ArrayLike, distance: ArrayLike, *, margin: float = 1.0, reduction: str = "mean"):
+    r"""Contrastive loss (Hadsell et al.): small distances for similar pairs, at least ``margin`` for others.
+
+    .. math::
+
+        \ell_i = y_i\, d_i^2 + (1 - y_i)\, \max(0,\; m - d_i)^2
+
+    with :math:`y_i = 1` for a similar pair and :math:`0` for a dissimilar
+    one. A similar pair pays its squared distance; a dissimilar pair pays
+    only while it is closer than the margin :math:`m`, so the loss does not
+    push unrelated points apart forever.
+
+    Parameters
+    ----------
+    y_same : array_like, any shape
+        1 where the pair is similar (same class), 0 where it is not.
+    distance : array_like, same shape as ``y_same``
+        Distances :math:`d_i \ge 0` between the two embeddings of each
+        pair, usually Euclidean.
+    margin : float, default 1.0
+        :math:`m \ge 0`, the distance beyond which a dissimilar pair costs
+        nothing.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over the pairs, ``"sum"`` adds them, ``"none"``
+        returns :math:`\ell` shaped like ``distance``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like
+        ``distance`` for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If the shapes differ; an input is empty or holds NaN/inf;
+        ``y_same`` holds anything but 0 and 1; a distance is negative;
+        ``margin < 0``; ``reduction`` is unknown.
+
+    Notes
+    -----
+    *The factor ½.* Hadsell et al. write :math:`\tfrac12 y d^2 +
+    \tfrac12 (1 - y)\max(0, m - d)^2` (and use :math:`Y = 0` for *similar*
+    pairs). We drop the ½, as TensorFlow Addons' ``contrastive_loss(y_true,
+    y_pred, margin)`` did and as the formula is usually quoted: the
+    minimisers are the same, the loss and its gradient are twice Hadsell's,
+    and the similar-pair term is exactly the squared distance.
+
+    *Frameworks.* Neither PyTorch nor Keras ships this loss (Keras 2 users
+    took it from TensorFlow Addons, now retired); ``lossfns.torch.ContrastiveLoss``
+    and ``lossfns.keras.ContrastiveLoss`` are ours. The loss is written on
+    distances so that any distance can be used; the gradient with respect to
+    the embeddings follows by the chain rule (for the Euclidean distance
+    :math:`\partial d / \partial a = (a - b)/d`, undefined at :math:`d = 0`,
+    which is why some implementations add a small constant under the root).
+
+    References
+    ----------
+    R. Hadsell, S. Chopra and Y. LeCun, "Dimensionality Reduction by
+    Learning an Invariant Mapping", *CVPR* (2006).
+
+    Examples
+    --------
+    >>> contrastive([1, 0, 0], [0.5, 0.25, 2.0], reduction="none")  # 0.5^2, (1 - 0.25)^2, 0
+    array([0.25  , 0.5625, 0.    ])
+    """
+    y, d, margin = _check_contrastive("contrastive", y_same, distance, margin, reduction)
+    return reduce(y * d * d + (1.0 - y) * np.square(np.maximum(margin - d, 0.0)), reduction)
+
+
+def contrastive_grad(
+    y_same: ArrayLike, distance: ArrayLike, *, margin: float = 1.0, reduction: str = "mean"
+) -> np.ndarray:
+    r"""Derivative of :func:`contrastive` with respect to ``distance``.
+
+    .. math:: \frac{\partial \ell_i}{\partial d_i} = 2 y_i d_i - 2 (1 - y_i) \max(0,\; m - d_i)
+
+    divided by :math:`n` for ``"mean"``. It is continuous: the dissimilar
+    term's slope falls to 0 as :math:`d` reaches the margin.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``distance``.
+
+    Examples
+    --------
+    >>> contrastive_grad([1, 0, 0], [0.5, 0.25, 2.0], reduction="none")
+    array([ 1. , -1.5,  0. ])
+    """
+    y, d, margin = _check_contrastive("contrastive_grad", y_same, distance, margin, reduction)
+    return reduce_grad(2.0 * y * d - 2.0 * (1.0 - y) * np.maximum(margin - d, 0.0), reduction, d.size)
+
+
+register(LossRecord(
+    name="contrastive", family="embedding", task="metric learning (pairs)",
+    formula=r"y\, d^2 + (1 - y)\max(0,\, m - d)^2",
+    convex=True, differentiable=True, robust=False,
+    fn=contrastive, grad=contrastive_grad, inputs="pair_distances", chapter=_CHAPTER,
+    reference="hadsell2006",
+    params={"margin": 1.0},
+))
+
+
+# --- triplet ------------------------------------------------------------------
+
+
+def _check_triplet(fn: str, anchor, positive, negative, margin, p, eps, swap, reduction):
+    a, pos, neg = prepare_arrays(fn, reduction, {"anchor": anchor, "positive": positive, "negative": negative})
+    if a.ndim == 0:
+        raise ValueError(f"{fn}: anchor must have an embedding axis (at least one dimension), got a scalar")
+    margin = check_scalar(fn, "margin", margin, low=0.0)
+    p = check_scalar(fn, "p", p, low=1.0)
+    eps = check_scalar(fn, "eps", eps, low=0.0)
+    swap = check_bool(fn, "swap", swap)
+    return a, pos, neg, margin, p, eps, swap
+
+
+def _pnorm(x: np.ndarray, p: float) -> np.ndarray:
+    """:math:`\\|x\\|_p` over the last axis."""
+    if p == 1.0:
+        return np.sum(np.abs(x), axis=-1)
+    if p == 2.0:
+        return np.sqrt(np.sum(x * x, axis=-1))
+    return np.sum(np.abs(x) ** p, axis=-1) ** (1.0 / p)
+
+
+def _pnorm_grad(x: np.ndarray, norm: np.ndarray, p: float) -> np.ndarray:
+    """:math:`\\partial \\|x\\|_p / \\partial x = \\operatorname{sign}(x) (|x| / \\|x\\|_p)^{p-1}`, 0 at x = 0."""
+    if p == 1.0:
+        return np.sign(x)
+    safe = np.where(norm > 0.0, norm, 1.0)[..., None]
+    return np.where(norm[..., None] > 0.0, np.sign(x) * (np.abs(x) / safe) ** (p - 1.0), 0.0)
+
+
+def _triplet(fn, anchor, positive, negative, margin, p, eps, swap, reduction):
+    a, pos, neg, margin, p, eps, swap = _check_triplet(fn, anchor, positive, negative, margin, p, eps, swap, reduction)
+    x_ap, x_an, x_pn = a - pos + eps, a - neg + eps, pos - neg + eps  # eps inside, as torch.pairwise_distance
+    d_ap, d_an, d_pn = _pnorm(x_ap, p), _pnorm(x_an, p), _pnorm(x_pn, p)
+    use_pn = swap & (d_pn < d_an)
+    d_neg = np.where(use_pn, d_pn, d_an)
+    loss = np.maximum(margin + d_ap - d_neg, 0.0)
+    active = (loss > 0.0)[..., None]
+    g_ap, g_an, g_pn = _pnorm_grad(x_ap, d_ap, p), _pnorm_grad(x_an, d_an, p), _pnorm_grad(x_pn, d_pn, p)
+    pn = use_pn[..., None]
+    # d(d_ap)/da = g_ap, d/dp = -g_ap; d(d_an)/da = g_an, d/dn = -g_an; d(d_pn)/dp = g_pn, d/dn = -g_pn
+    d_a = np.where(active, g_ap - np.where(pn, 0.0, g_an), 0.0)
+    d_p = np.where(active, -g_ap - np.where(pn, g_pn, 0.0), 0.0)
+    d_n = np.where(active, np.where(pn, g_pn, g_an), 0.0)
+    return loss, (d_a, d_p, d_n), reduction
+
+
+def triplet(
+    anchor: ArrayLike,
+    positive: ArrayLike,
+    negative: ArrayLike,
+    *,
+    margin: float = 1.0,
+    p: float = 2.0,
+    eps: float = 1e-6,
+    swap: bool = False,
+    reduction: str = "mean",
+):
+    r"""Triplet margin loss: the anchor should be closer to the positive than to the negative, by a margin.
+
+    .. math::
+
+        \ell_i = \max\bigl(0,\; m + d(a_i, p_i) - d(a_i, n_i)\bigr),
+        \qquad d(x, y) = \lVert x - y + \epsilon \rVert_p
+
+    With ``swap=True`` the negative distance is
+    :math:`\min\bigl(d(a_i, n_i), d(p_i, n_i)\bigr)`, the harder of the two
+    negatives (Balntas et al.). A triplet already separated by the margin
+    costs nothing and teaches nothing.
+
+    Parameters
+    ----------
+    anchor : array_like, shape (..., d)
+        Anchor embeddings :math:`a`, the last axis the embedding.
+    positive : array_like, same shape as ``anchor``
+        Embeddings :math:`p` of the same class as the anchor.
+    negative : array_like, same shape as ``anchor``
+        Embeddings :math:`n` of another class.
+    margin : float, default 1.0
+        :math:`m \ge 0`, the required gap between the two distances.
+    p : float, default 2.0
+        Order of the norm, :math:`p \ge 1` (2: Euclidean, 1: Manhattan).
+    eps : float, default 1e-6
+        :math:`\epsilon \ge 0`, added to every difference before the norm,
+        exactly as PyTorch does, so that the distance (and its gradient) is
+        defined for identical embeddings.
+    swap : bool, default False
+        Use the distance swap of Balntas et al. (2016).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over the triplets, ``"sum"`` adds them,
+        ``"none"`` returns one loss per triplet.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array of shape
+        ``anchor.shape[:-1]`` (``(n,)`` for ``(n, d)`` inputs) for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric or ``swap`` is not a bool.
+    ValueError
+        If the shapes differ or the inputs are scalars; an input is empty or
+        holds NaN/inf; ``margin < 0``, ``p < 1`` or ``eps < 0``;
+        ``reduction`` is unknown.
+
+    Notes
+    -----
+    The arguments, defaults and values are those of PyTorch's
+    ``torch.nn.functional.triplet_margin_loss(anchor, positive, negative,
+    margin=1.0, p=2, eps=1e-6, swap=False)``, including the :math:`\epsilon`
+    *inside* the norm: :math:`\lVert a - p + \epsilon \rVert` is not
+    symmetric in its two arguments and differs from
+    :math:`\lVert a - p \rVert` by up to :math:`\epsilon \sqrt{d}`. Two
+    differences: PyTorch refuses ``margin=0`` (we allow it: then only the
+    order of the distances matters), and at the kink
+    :math:`m + d_{ap} - d_{an} = 0` its ``clamp_min`` passes the gradient
+    while we return the subgradient 0, as for the hinge loss. Keras has no
+    triplet loss. The 2-norm is computed as :math:`\sqrt{\sum x^2}`, which
+    overflows only for differences beyond about :math:`10^{154}`.
+
+    References
+    ----------
+    F. Schroff, D. Kalenichenko and J. Philbin, "FaceNet: A Unified
+    Embedding for Face Recognition and Clustering", *CVPR* (2015).
+    V. Balntas, E. Riba, D. Ponsa and K. Mikolajczyk, "Learning local
+    feature descriptors with triplets and shallow convolutional neural
+    networks", *BMVC* (2016).
+
+    Examples
+    --------
+    >>> a, p, n = [[0.0, 0.0]], [[3.0, 4.0]], [[6.0, 8.0]]  # distances 5 and 10 (plus eps)
+    >>> round(float(triplet(a, p, n, margin=1.0, eps=0.0)), 12)  # separated: no loss
+    0.0
+    >>> round(float(triplet(a, p, n, margin=6.0, eps=0.0)), 12)  # 6 + 5 - 10
+    1.0
+    """
+    loss, _, reduction = _triplet("triplet", anchor, positive, negative, margin, p, eps, swap, reduction)
+    return reduce(loss, reduction)
+
+
+def triplet_grad(
+    anchor: ArrayLike,
+    positive: ArrayLike,
+    negative: ArrayLike,
+    *,
+    margin: float = 1.0,
+    p: float = 2.0,
+    eps: float = 1e-6,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Derivatives of :func:`triplet` with respect to ``anchor``, ``positive`` and ``negative``.
+
+    With :math:`g(x) = \partial \lVert x \rVert_p / \partial x =
+    \operatorname{sign}(x)\,(|x| / \lVert x \rVert_p)^{p-1}` (the unit
+    vector :math:`x / \lVert x \rVert` for :math:`p = 2`) and an active
+    triplet (:math:`\ell_i > 0`):
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial a_i} = g(a_i - p_i + \epsilon) - g(a_i - n_i + \epsilon),\quad
+        \frac{\partial \ell_i}{\partial p_i} = -g(a_i - p_i + \epsilon),\quad
+        \frac{\partial \ell_i}{\partial n_i} = g(a_i - n_i + \epsilon)
+
+    (with ``swap`` and a swapped triplet the negative term is
+    :math:`\lVert p_i - n_i + \epsilon \rVert` and moves to ``positive`` and
+    ``negative``); all zero for an inactive triplet, each divided by the
+    number of triplets for ``"mean"``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(d_anchor, d_positive, d_negative)``, each shaped like ``anchor``.
+
+    Examples
+    --------
+    >>> d_a, d_p, d_n = triplet_grad([[0.0, 0.0]], [[3.0, 4.0]], [[0.0, 5.0]], eps=0.0)  # both distances 5
+    >>> d_p, d_n  # descent moves p towards a and n away from it, along unit vectors
+    (array([[0.6, 0.8]]), array([[ 0., -1.]]))
+    >>> d_a
+    array([[-0.6,  0.2]])
+    """
+    _, grads, reduction = _triplet("triplet_grad", anchor, positive, negative, margin, p, eps, swap, reduction)
+    n = grads[0][..., 0].size
+    return tuple(reduce_grad(g, reduction, n) for g in grads)
+
+
+register(LossRecord(
+    name="triplet", family="embedding", task="metric learning (triplets)",
+    formula=r"\max\bigl(0,\, m + \lVert a - p + \epsilon\rVert_p - \lVert a - n + \epsilon\rVert_p\bigr)",
+    convex=False, differentiable=False, robust=False,
+    fn=triplet, grad=triplet_grad, inputs="triplets", chapter=_CHAPTER,
+    reference="schroff2015",
+    torch="torch.nn.functional.triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6)",
+    params={"margin": 1.0, "p": 2.0, "eps": 1e-6, "swap": False},
+))
+
+
+# --- cosine embedding -----------------------------------------------------------
+
+
+def _check_cosine(fn: str, y_same, a, b, margin, reduction):
+    check_reduction(fn, reduction)
+    y = as_float_array(y_same, fn=fn, name="y_same")
+    a = as_float_array(a, fn=fn, name="a")
+    b = as_float_array(b, fn=fn, name="b")
+    for name, x in (("a", a), ("b", b)):
+        if x.ndim == 0 or x.shape[:-1] != y.shape:
+            raise ValueError(
+                f"{fn}: {name} has shape {x.shape} but y_same has shape {y.shape}; "
+                f"{name} must have shape y_same.shape + (d,), one embedding per pair"
+            )
+    check_same_shape(fn, a, b, "a", "b")
+    margin = check_scalar(fn, "margin", margin, low=-1.0, high=1.0)
+    return signed_labels(fn, "y_same", y), a, b, margin
+
+
+def _scaled(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""``x / s``, ``s`` and :math:`\sum (x/s)^2 + \epsilon / s^2` with ``s`` the largest ``|x|`` of each row.
+
+    :math:`s^2` times the last is PyTorch's :math:`\sum x^2 + \epsilon`; scaling first keeps it
+    from overflowing for huge embeddings.
+    """
+    s = np.max(np.abs(x), axis=-1)
+    s = np.where(s > 0.0, s, 1.0)
+    u = x / s[..., None]
+    with np.errstate(over="ignore"):
+        m = np.sum(u * u, axis=-1) + COSINE_EPS / (s * s)
+    return u, s, m
+
+
+def _cosine(fn, y_same, a, b, margin, reduction):
+    y, a, b, margin = _check_cosine(fn, y_same, a, b, margin, reduction)
+    u, s_a, m_a = _scaled(a)
+    v, s_b, m_b = _scaled(b)
+    root = np.sqrt(m_a) * np.sqrt(m_b)
+    cos = np.sum(u * v, axis=-1) / root
+    positive = y > 0.0
+    loss = np.where(positive, 1.0 - cos, np.maximum(cos - margin, 0.0))
+    # d cos / d a = b / (|a| |b|) - cos a / |a|^2, written with the scaled rows
+    d_cos_a = (v / root[..., None] - (cos / m_a)[..., None] * u) / s_a[..., None]
+    d_cos_b = (u / root[..., None] - (cos / m_b)[..., None] * v) / s_b[..., None]
+    sign = np.where(positive, -1.0, np.where(cos - margin > 0.0, 1.0, 0.0))[..., None]
+    return loss, (sign * d_cos_a + 0.0, sign * d_cos_b + 0.0), reduction
+
+
+def cosine_embedding(
+    y_same: ArrayLike, a: ArrayLike, b: ArrayLike, *, margin: float = 0.0, reduction: str = "mean"
+):
+    r"""Cosine embedding loss: similar pairs should point the same way, dissimilar ones not.
+
+    .. math::
+
+        \ell_i = \begin{cases}
+            1 - \cos(a_i, b_i) & y_i = +1 \\
+            \max\bigl(0,\; \cos(a_i, b_i) - m\bigr) & y_i = -1
+        \end{cases},
+        \qquad \cos(a, b) = \frac{a \cdot b}{\sqrt{(\lVert a \rVert^2 + \epsilon)(\lVert b \rVert^2 + \epsilon)}}
+
+    Only directions count, not lengths. A dissimilar pair costs nothing once
+    its cosine is at most the margin :math:`m`.
+
+    Parameters
+    ----------
+    y_same : array_like, any shape
+        +1 for a similar pair, -1 for a dissimilar one; labels in
+        :math:`\{0, 1\}` are read as :math:`\{-1, +1\}` (0 = dissimilar).
+    a : array_like, shape ``y_same.shape + (d,)``
+        First embedding of each pair, the last axis the embedding.
+    b : array_like, same shape as ``a``
+        Second embedding of each pair.
+    margin : float, default 0.0
+        :math:`m \in [-1, 1]`. Common choices are 0 to 0.5.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` averages over the pairs, ``"sum"`` adds them, ``"none"``
+        returns one loss per pair, shaped like ``y_same``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like
+        ``y_same`` for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If ``a`` or ``b`` is not shaped ``y_same.shape + (d,)`` or they
+        differ; an input is empty or holds NaN/inf; ``y_same`` holds other
+        labels; ``margin`` is outside [-1, 1]; ``reduction`` is unknown.
+
+    Notes
+    -----
+    The values are those of PyTorch's ``torch.nn.functional.cosine_embedding_loss(a,
+    b, y_same, margin=0.0)`` (the label comes *last* there), including its
+    :math:`\epsilon` (:data:`COSINE_EPS`) added to each squared norm, which
+    makes the cosine of a zero vector 0 rather than NaN. PyTorch's constant
+    is :math:`10^{-12}` rounded to float32, :math:`9.99999996 \cdot 10^{-13}`,
+    even in float64; with exactly :math:`10^{-12}` the cosine of vectors
+    of norm :math:`10^{-7}` would differ from PyTorch's by :math:`4 \cdot 10^{-9}`. We
+    scale each row by its largest entry before squaring, so embeddings of
+    :math:`10^{200}` give the right cosine where PyTorch overflows to NaN.
+    PyTorch accepts any label but silently gives 0 loss for anything other
+    than :math:`\pm 1` (a 0 label costs nothing there); here 0 means
+    dissimilar, as in :func:`contrastive`, and other labels are errors.
+    PyTorch does not check the margin. Keras has no such loss
+    (``keras.losses.CosineSimilarity`` is :math:`-\cos` of a prediction and
+    a target).
+
+    References
+    ----------
+    J. Bromley, I. Guyon, Y. LeCun, E. Säckinger and R. Shah, "Signature
+    Verification using a 'Siamese' Time Delay Neural Network", *NeurIPS*
+    (1993).
+
+    Examples
+    --------
+    >>> a = [[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]
+    >>> b = [[0.0, 2.0], [1.0, 1.0], [1.0, 1.0]]  # cosines 0, 1/sqrt(2), 1/sqrt(2)
+    >>> cosine_embedding([1, 1, -1], a, b, reduction="none").round(6)
+    array([1.      , 0.292893, 0.707107])
+    """
+    loss, _, reduction = _cosine("cosine_embedding", y_same, a, b, margin, reduction)
+    return reduce(loss, reduction)
+
+
+def cosine_embedding_grad(
+    y_same: ArrayLike, a: ArrayLike, b: ArrayLike, *, margin: float = 0.0, reduction: str = "mean"
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Derivatives of :func:`cosine_embedding` with respect to ``a`` and ``b``.
+
+    .. math::
+
+        \frac{\partial \cos(a, b)}{\partial a} = \frac{b}{\sqrt{(\lVert a \rVert^2 + \epsilon)(\lVert b \rVert^2 +
+        \epsilon)}} - \cos(a, b)\, \frac{a}{\lVert a \rVert^2 + \epsilon}
+
+    (and symmetrically for :math:`b`), times :math:`-1` for a similar pair,
+    :math:`+1` for a dissimilar pair with :math:`\cos > m` and 0 otherwise
+    (the subgradient 0 at the kink), divided by the number of pairs for
+    ``"mean"``. The derivative is orthogonal to :math:`a` (up to
+    :math:`\epsilon`): rescaling an embedding does not change the loss.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(d_a, d_b)``, each shaped like ``a``.
+
+    Examples
+    --------
+    >>> d_a, d_b = cosine_embedding_grad([1], [[1.0, 0.0]], [[0.0, 1.0]])
+    >>> d_a, d_b  # descent rotates a towards b and b towards a
+    (array([[ 0., -1.]]), array([[-1.,  0.]]))
+    """
+    _, (d_a, d_b), reduction = _cosine("cosine_embedding_grad", y_same, a, b, margin, reduction)
+    n = d_a[..., 0].size
+    return reduce_grad(d_a, reduction, n), reduce_grad(d_b, reduction, n)
+
+
+register(LossRecord(
+    name="cosine_embedding", family="embedding", task="metric learning (pairs)",
+    formula=r"\begin{cases}1 - \cos(a, b) & y = 1\\ \max(0,\, \cos(a, b) - m) & y = -1\end{cases}",
+    convex=False, differentiable=False, robust=False,
+    fn=cosine_embedding, grad=cosine_embedding_grad, inputs="cosine_pairs", chapter=_CHAPTER,
+    reference="bromley1993",
+    torch="torch.nn.functional.cosine_embedding_loss(a, b, y_same, margin=0.0)",
+    params={"margin": 0.0},
+))

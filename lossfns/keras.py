@@ -1,0 +1,235 @@
+r"""Ready-made Keras 3 losses (``keras.losses.Loss``) that compute what the NumPy core computes.
+
+Importing this module imports Keras (and its backend); ``import lossfns``
+does not (reach it as ``lossfns.keras``). Each class is registered with
+``keras.saving.register_keras_serializable(package="lossfns")`` and returns
+its parameters from ``get_config``, so a model compiled with it saves to a
+``.keras`` file and loads back (after ``import lossfns.keras``) without
+``custom_objects``.
+
+**Argument order.** Keras calls ``loss(y_true, y_pred)``, target first, like
+the NumPy core; :class:`ContrastiveLoss` takes ``(y_same, distance)``.
+
+**Reduction.** As Keras' own losses do, ``call`` returns one loss per
+sample: elementwise losses (Huber, log-cosh, quantile, focal, contrastive)
+are **averaged over the last axis**, and :class:`DiceLoss` sums over every
+axis but the batch. Keras then applies ``reduction``
+(``"sum_over_batch_size"``, the default, averages those per-sample losses).
+For an input of shape ``(n, k)`` this gives:
+
+=====================================  ===============================================
+Keras                                  NumPy core
+=====================================  ===============================================
+``reduction="sum_over_batch_size"``    ``reduction="mean"`` (rows of equal length)
+``reduction="sum"``                    ``reduction="sum"`` divided by :math:`k`
+``reduction=None``                     ``reduction="none"``, then ``.mean(axis=-1)``
+=====================================  ===============================================
+
+so give a model's single output the shape ``(n, 1)``: a 1-D ``(n,)`` input
+would be averaged to one number before ``sample_weight`` is applied.
+Compute in float64 with ``dtype="float64"``.
+
+Examples
+--------
+>>> import numpy as np
+>>> import lossfns as lf
+>>> y_true, y_pred = np.zeros((2, 2)), np.array([[0.5, 3.0], [-1.0, 0.0]])
+>>> loss = HuberLoss(delta=1.0, dtype="float64")
+>>> round(float(loss(y_true, y_pred)), 12), round(float(lf.huber(y_true, y_pred)), 12)
+(0.78125, 0.78125)
+>>> HuberLoss(delta=2.0).get_config()["delta"]
+2.0
+"""
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import ops
+
+from lossfns._validation import check_scalar
+
+LOG2 = math.log(2.0)
+
+__all__ = ["ContrastiveLoss", "DiceLoss", "FocalLoss", "HuberLoss", "LogCoshLoss", "QuantileLoss"]
+
+_register = keras.saving.register_keras_serializable(package="lossfns")
+
+
+def _softplus(x):
+    """:math:`\\log(1 + e^x)` as ``logaddexp(0, x)``: exact for large ``|x|`` in any float type."""
+    return ops.logaddexp(ops.zeros_like(x), x)
+
+
+@_register
+class HuberLoss(keras.losses.Loss):
+    r"""Huber loss, :func:`lossfns.huber`; the values of ``keras.losses.Huber(delta)``.
+
+    Parameters
+    ----------
+    delta : float, default 1.0
+        Threshold :math:`\delta > 0`.
+    reduction, name, dtype
+        As in ``keras.losses.Loss``.
+    """
+
+    def __init__(self, delta: float = 1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.delta = check_scalar("HuberLoss", "delta", delta, low=0.0, low_open=True)
+
+    def call(self, y_true, y_pred):
+        abs_r = ops.abs(y_pred - y_true)
+        a = ops.minimum(abs_r, self.delta)
+        return ops.mean(0.5 * a * a + self.delta * (abs_r - a), axis=-1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "delta": self.delta}
+
+
+@_register
+class LogCoshLoss(keras.losses.Loss):
+    r"""Log-cosh loss, :func:`lossfns.log_cosh`, as :math:`|r| + \operatorname{softplus}(-2|r|) - \log 2`.
+
+    Unlike ``keras.losses.LogCosh``, :math:`\log 2` is taken in the compute
+    dtype (Keras rounds it to float32, 1.9e-9 off in float64) and
+    :math:`|r|` keeps :math:`-2|r|` from overflowing.
+
+    Parameters
+    ----------
+    reduction, name, dtype
+        As in ``keras.losses.Loss``.
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="log_cosh_loss", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+    def call(self, y_true, y_pred):
+        a = ops.abs(y_pred - y_true)
+        return ops.mean(a + _softplus(-2.0 * a) - LOG2, axis=-1)
+
+
+@_register
+class QuantileLoss(keras.losses.Loss):
+    r"""Quantile (pinball) loss, :func:`lossfns.quantile`; Keras has none.
+
+    Parameters
+    ----------
+    q : float, default 0.5
+        The quantile, :math:`0 < q < 1`.
+    reduction, name, dtype
+        As in ``keras.losses.Loss``.
+    """
+
+    def __init__(self, q: float = 0.5, reduction="sum_over_batch_size", name="quantile_loss", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.q = check_scalar("QuantileLoss", "q", q, low=0.0, high=1.0, low_open=True, high_open=True)
+
+    def call(self, y_true, y_pred):
+        r = y_true - y_pred
+        return ops.mean(ops.maximum(self.q * r, (self.q - 1.0) * r), axis=-1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "q": self.q}
+
+
+@_register
+class FocalLoss(keras.losses.Loss):
+    r"""Binary focal loss from logits, :func:`lossfns.focal` with ``from_logits=True``.
+
+    ``y_pred`` holds logits :math:`z` (no sigmoid on the last layer). The
+    cross-entropy is a softplus and :math:`(1 - p_t)^\gamma` is formed in log
+    space, as in the NumPy function, so logits of :math:`\pm 10^4` stay
+    finite. Keras' ``BinaryFocalCrossentropy(apply_class_balancing=True,
+    alpha=a, gamma=g, from_logits=True)`` is this loss with ``alpha=a``;
+    with ``apply_class_balancing=False`` (its default) it is ``alpha=None``.
+
+    Parameters
+    ----------
+    gamma : float, default 2.0
+        Focusing parameter :math:`\gamma \ge 0`.
+    alpha : float in [0, 1], optional
+        Weight of the positive class; ``None`` weighs both classes 1.
+    reduction, name, dtype
+        As in ``keras.losses.Loss``.
+    """
+
+    def __init__(
+        self, gamma: float = 2.0, alpha: float | None = None, reduction="sum_over_batch_size", name="focal_loss",
+        dtype=None,
+    ):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.gamma = check_scalar("FocalLoss", "gamma", gamma, low=0.0)
+        self.alpha = None if alpha is None else check_scalar("FocalLoss", "alpha", alpha, low=0.0, high=1.0)
+
+    def call(self, y_true, y_pred):
+        y, z = y_true, y_pred
+        sp_neg, sp_pos = _softplus(-z), _softplus(z)  # -log sigma(z), -log sigma(-z)
+        ce = y * sp_neg + (1.0 - y) * sp_pos
+        log_not_pt = ops.logaddexp(ops.log(y) - sp_pos, ops.log1p(-y) - sp_neg)
+        loss = ops.exp(self.gamma * log_not_pt) * ce
+        if self.alpha is not None:
+            loss = (self.alpha * y + (1.0 - self.alpha) * (1.0 - y)) * loss
+        return ops.mean(loss, axis=-1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "gamma": self.gamma, "alpha": self.alpha}
+
+
+@_register
+class DiceLoss(keras.losses.Loss):
+    r"""Soft Dice loss per item, :func:`lossfns.dice`, with smoothing.
+
+    Sums over every axis but the batch, so each sample gets its own Dice.
+    ``keras.losses.Dice()`` instead sums over the whole batch unless given
+    ``axis``, and has no smoothing. Values are not checked inside a graph:
+    with ``smooth=0`` an item with an empty mask and an empty prediction
+    gives NaN here, where :func:`lossfns.dice` raises.
+
+    Parameters
+    ----------
+    smooth : float, default 1.0
+        :math:`s \ge 0`, added to numerator and denominator.
+    reduction, name, dtype
+        As in ``keras.losses.Loss``.
+    """
+
+    def __init__(self, smooth: float = 1.0, reduction="sum_over_batch_size", name="dice_loss", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.smooth = check_scalar("DiceLoss", "smooth", smooth, low=0.0)
+
+    def call(self, y_true, y_pred):
+        axes = tuple(range(1, len(y_pred.shape)))
+        num = 2.0 * ops.sum(y_true * y_pred, axis=axes) + self.smooth
+        den = ops.sum(y_true, axis=axes) + ops.sum(y_pred, axis=axes) + self.smooth
+        return 1.0 - num / den
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "smooth": self.smooth}
+
+
+@_register
+class ContrastiveLoss(keras.losses.Loss):
+    r"""Contrastive loss, :func:`lossfns.contrastive`: :math:`y d^2 + (1 - y)\max(0, m - d)^2`.
+
+    Called as ``loss(y_same, distance)``: 0/1 labels first, predicted
+    distances second. No factor ½, as in TensorFlow Addons'
+    ``contrastive_loss``, which this replaces.
+
+    Parameters
+    ----------
+    margin : float, default 1.0
+        :math:`m \ge 0`.
+    reduction, name, dtype
+        As in ``keras.losses.Loss``.
+    """
+
+    def __init__(self, margin: float = 1.0, reduction="sum_over_batch_size", name="contrastive_loss", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.margin = check_scalar("ContrastiveLoss", "margin", margin, low=0.0)
+
+    def call(self, y_true, y_pred):
+        y, d = y_true, y_pred
+        return ops.mean(y * d * d + (1.0 - y) * ops.square(ops.maximum(self.margin - d, 0.0)), axis=-1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "margin": self.margin}

@@ -1,0 +1,255 @@
+r"""Ready-made PyTorch losses (``torch.nn.Module``) that compute what the NumPy core computes.
+
+Importing this module imports PyTorch; ``import lossfns`` does not (reach it
+as ``lossfns.torch``). Each class takes its parameters and ``reduction``
+(``"mean"``, ``"sum"`` or ``"none"``) when built, checks them as the NumPy
+function does, and is differentiated by autograd.
+
+**Argument order.** PyTorch losses are called as ``loss(input, target)``,
+prediction first, and so are these: ``lf.torch.HuberLoss()(y_pred, y_true)``
+equals ``lf.huber(y_true, y_pred)``, whose NumPy order is target first.
+:class:`ContrastiveLoss` is called as ``(distance, y_same)``. The shapes of
+the two arguments must agree (PyTorch's own losses broadcast with a warning;
+these refuse). Values are not range-checked per call, as in PyTorch.
+
+========================  =====================================  ======================
+class                     NumPy equivalent                       called as
+========================  =====================================  ======================
+:class:`HuberLoss`        ``lf.huber(y_true, y_pred)``           ``(y_pred, y_true)``
+:class:`LogCoshLoss`      ``lf.log_cosh(y_true, y_pred)``        ``(y_pred, y_true)``
+:class:`QuantileLoss`     ``lf.quantile(y_true, y_pred)``        ``(y_pred, y_true)``
+:class:`FocalLoss`        ``lf.focal(..., from_logits=True)``    ``(logits, y_true)``
+:class:`DiceLoss`         ``lf.dice(y_true, y_pred)``            ``(y_pred, y_true)``
+:class:`ContrastiveLoss`  ``lf.contrastive(y_same, distance)``   ``(distance, y_same)``
+========================  =====================================  ======================
+
+Examples
+--------
+>>> import torch
+>>> import lossfns as lf
+>>> y_true, y_pred = torch.tensor([0.0, 0.0]), torch.tensor([0.5, 3.0], requires_grad=True)
+>>> loss = HuberLoss(delta=1.0)(y_pred, y_true)  # prediction first, as in torch.nn
+>>> loss.backward()
+>>> loss.item(), float(lf.huber([0.0, 0.0], [0.5, 3.0]))
+(1.3125, 1.3125)
+>>> y_pred.grad
+tensor([0.2500, 0.5000])
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F  # noqa: N812 - the usual name
+from torch import nn
+
+from lossfns._validation import check_reduction, check_scalar
+
+LOG2 = math.log(2.0)
+
+__all__ = ["ContrastiveLoss", "DiceLoss", "FocalLoss", "HuberLoss", "LogCoshLoss", "QuantileLoss"]
+
+
+class _Loss(nn.Module):
+    """Shared plumbing: ``reduction``, tensor conversion and the shape check."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = check_reduction(type(self).__name__, reduction)
+
+    def _pair(self, y_pred, y_true, names=("y_pred", "y_true")) -> tuple[torch.Tensor, torch.Tensor]:
+        y_pred = torch.as_tensor(y_pred)
+        y_true = torch.as_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
+        if y_true.shape != y_pred.shape:
+            raise ValueError(
+                f"{type(self).__name__}: {names[1]} has shape {tuple(y_true.shape)} "
+                f"but {names[0]} has shape {tuple(y_pred.shape)}"
+            )
+        return y_pred, y_true
+
+    def _reduce(self, loss: torch.Tensor) -> torch.Tensor:
+        if self.reduction == "mean":
+            return loss.mean()
+        if self.reduction == "sum":
+            return loss.sum()
+        return loss
+
+    def extra_repr(self) -> str:
+        params = {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "training"}
+        return ", ".join(f"{k}={v!r}" for k, v in params.items())
+
+
+class HuberLoss(_Loss):
+    r"""Huber loss, :func:`lossfns.huber`: quadratic for :math:`|r| \le \delta`, linear beyond.
+
+    Same values as ``torch.nn.HuberLoss(delta=delta)``; written out here as
+    :math:`\tfrac12 a^2 + \delta(|r| - a)`, :math:`a = \min(|r|, \delta)`,
+    which never squares a large error.
+
+    Parameters
+    ----------
+    delta : float, default 1.0
+        Threshold :math:`\delta > 0`.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        As in :func:`lossfns.huber`.
+    """
+
+    def __init__(self, delta: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.delta = check_scalar("HuberLoss", "delta", delta, low=0.0, low_open=True)
+
+    def forward(self, y_pred, y_true) -> torch.Tensor:
+        """Loss of predictions ``y_pred`` against targets ``y_true`` (PyTorch order)."""
+        y_pred, y_true = self._pair(y_pred, y_true)
+        abs_r = (y_pred - y_true).abs()
+        a = abs_r.clamp(max=self.delta)
+        return self._reduce(0.5 * a * a + self.delta * (abs_r - a))
+
+
+class LogCoshLoss(_Loss):
+    r"""Log-cosh loss, :func:`lossfns.log_cosh`: :math:`\log\cosh(\hat y - y)`.
+
+    Computed as :math:`|r| + \operatorname{softplus}(-2|r|) - \log 2`, with
+    the softplus as ``torch.logaddexp(-2|r|, 0)`` (``F.softplus`` switches to
+    the identity above 20 and would drop up to :math:`2\cdot 10^{-9}`), so no
+    error overflows; its gradient is :math:`\tanh r`. Tiny errors lose
+    relative accuracy to cancellation (absolute error about
+    :math:`10^{-16}`), where the NumPy function is exact.
+
+    Parameters
+    ----------
+    reduction : {"mean", "sum", "none"}, default "mean"
+        As in :func:`lossfns.log_cosh`.
+    """
+
+    def forward(self, y_pred, y_true) -> torch.Tensor:
+        """Loss of predictions ``y_pred`` against targets ``y_true`` (PyTorch order)."""
+        y_pred, y_true = self._pair(y_pred, y_true)
+        a = (y_pred - y_true).abs()
+        return self._reduce(a + torch.logaddexp(-2.0 * a, torch.zeros_like(a)) - LOG2)
+
+
+class QuantileLoss(_Loss):
+    r"""Quantile (pinball) loss, :func:`lossfns.quantile`: :math:`\max(q (y - \hat y), (q - 1)(y - \hat y))`.
+
+    PyTorch has no such loss. At :math:`\hat y = y` autograd returns the
+    subgradient 0, as :func:`lossfns.quantile_grad` does.
+
+    Parameters
+    ----------
+    q : float, default 0.5
+        The quantile, :math:`0 < q < 1`.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        As in :func:`lossfns.quantile`.
+    """
+
+    def __init__(self, q: float = 0.5, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.q = check_scalar("QuantileLoss", "q", q, low=0.0, high=1.0, low_open=True, high_open=True)
+
+    def forward(self, y_pred, y_true) -> torch.Tensor:
+        """Loss of predicted quantiles ``y_pred`` against targets ``y_true`` (PyTorch order)."""
+        y_pred, y_true = self._pair(y_pred, y_true)
+        r = y_true - y_pred
+        loss = torch.where(r > 0, self.q * r, torch.where(r < 0, (self.q - 1.0) * r, r * 0.0))
+        return self._reduce(loss)
+
+
+class FocalLoss(_Loss):
+    r"""Binary focal loss from logits, :func:`lossfns.focal` with ``from_logits=True``.
+
+    .. math:: \ell = -\alpha_t (1 - p_t)^\gamma \log p_t, \qquad p = \sigma(z)
+
+    The cross-entropy is ``binary_cross_entropy_with_logits`` and the focal
+    factor is :math:`\exp(\gamma \log(1 - p_t))` with
+    :math:`\log(1 - p_t)` built from ``logsigmoid``, so logits of
+    :math:`\pm 10^4` give finite values and gradients. Soft labels in
+    [0, 1] are accepted as in the NumPy function. torchvision's
+    ``sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2)`` is this
+    loss with ``alpha=0.25``; its ``alpha=-1`` is ``alpha=None`` here.
+
+    Parameters
+    ----------
+    gamma : float, default 2.0
+        Focusing parameter :math:`\gamma \ge 0`; 0 gives binary cross-entropy.
+    alpha : float in [0, 1], optional
+        Weight of the positive class; ``None`` weighs both classes 1.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        As in :func:`lossfns.focal`.
+    """
+
+    def __init__(self, gamma: float = 2.0, alpha: float | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.gamma = check_scalar("FocalLoss", "gamma", gamma, low=0.0)
+        self.alpha = None if alpha is None else check_scalar("FocalLoss", "alpha", alpha, low=0.0, high=1.0)
+
+    def forward(self, logits, y_true) -> torch.Tensor:
+        """Loss of ``logits`` :math:`z` against labels ``y_true`` (PyTorch order)."""
+        z, y = self._pair(logits, y_true, names=("logits", "y_true"))
+        ce = F.binary_cross_entropy_with_logits(z, y, reduction="none")
+        log_not_pt = torch.logaddexp(torch.log(y) + F.logsigmoid(-z), torch.log1p(-y) + F.logsigmoid(z))
+        loss = torch.exp(self.gamma * log_not_pt) * ce
+        if self.alpha is not None:
+            loss = (self.alpha * y + (1.0 - self.alpha) * (1.0 - y)) * loss
+        return self._reduce(loss)
+
+
+class DiceLoss(_Loss):
+    r"""Soft Dice loss per item, :func:`lossfns.dice`: :math:`1 - (2\sum y\hat y + s)/(\sum y + \sum \hat y + s)`.
+
+    Axis 0 is the batch; sums run over all other axes, so ``"none"`` gives
+    one loss per item and ``"mean"`` averages over the items.
+
+    Parameters
+    ----------
+    smooth : float, default 1.0
+        :math:`s \ge 0`. With ``smooth=0`` an item with an empty mask and an
+        empty prediction is an error (0/0), as in the NumPy function.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        As in :func:`lossfns.dice`.
+    """
+
+    def __init__(self, smooth: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.smooth = check_scalar("DiceLoss", "smooth", smooth, low=0.0)
+
+    def forward(self, y_pred, y_true) -> torch.Tensor:
+        """Loss of predicted probabilities ``y_pred`` against masks ``y_true`` (PyTorch order)."""
+        y_pred, y_true = self._pair(y_pred, y_true)
+        if y_pred.dim() < 2:
+            raise ValueError(
+                f"DiceLoss: y_pred must have a batch axis and at least one more, shape (n, ...), "
+                f"got shape {tuple(y_pred.shape)}"
+            )
+        axes = tuple(range(1, y_pred.dim()))
+        num = 2.0 * (y_true * y_pred).sum(dim=axes) + self.smooth
+        den = y_true.sum(dim=axes) + y_pred.sum(dim=axes) + self.smooth
+        if self.smooth == 0.0 and bool((den == 0).any()):
+            item = int(torch.nonzero(den == 0)[0, 0])
+            raise ValueError(f"DiceLoss: item {item} has an empty mask and an empty prediction (0/0); use smooth > 0")
+        return self._reduce(1.0 - num / den)
+
+
+class ContrastiveLoss(_Loss):
+    r"""Contrastive loss, :func:`lossfns.contrastive`: :math:`y d^2 + (1 - y)\max(0, m - d)^2`.
+
+    Called as ``loss(distance, y_same)``: the prediction (a distance, e.g.
+    ``F.pairwise_distance(a, b)``) first, the 0/1 label second, as PyTorch
+    orders ``(input, target)``. No factor ½ (see :func:`lossfns.contrastive`).
+
+    Parameters
+    ----------
+    margin : float, default 1.0
+        :math:`m \ge 0`.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        As in :func:`lossfns.contrastive`.
+    """
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = check_scalar("ContrastiveLoss", "margin", margin, low=0.0)
+
+    def forward(self, distance, y_same) -> torch.Tensor:
+        """Loss of pair ``distance`` given labels ``y_same`` (1 = similar), PyTorch order."""
+        d, y = self._pair(distance, y_same, names=("distance", "y_same"))
+        return self._reduce(y * d * d + (1.0 - y) * (self.margin - d).clamp(min=0.0) ** 2)
