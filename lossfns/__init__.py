@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from lossfns import registry
+from lossfns import nn, registry, regularization
 from lossfns.classification import (
     binary_cross_entropy,
     binary_cross_entropy_grad,
@@ -55,6 +55,16 @@ from lossfns.regression import (
     tukey,
     tukey_grad,
 )
+from lossfns.regularization import (
+    elastic_net_penalty,
+    elastic_net_penalty_grad,
+    l1_penalty,
+    l1_penalty_grad,
+    l2_penalty,
+    l2_penalty_grad,
+    prox_elastic_net,
+    soft_threshold,
+)
 from lossfns.segmentation import dice, dice_grad, tversky, tversky_grad
 from lossfns.sequence import ctc, ctc_grad
 
@@ -75,6 +85,8 @@ __all__ = [
     "contrastive", "contrastive_grad", "triplet", "triplet_grad", "cosine_embedding", "cosine_embedding_grad",
     "dice", "dice_grad", "tversky", "tversky_grad", "ctc", "ctc_grad",
     "OptimResult", "gradient_descent", "newton", "mse_hessian",
+    "nn", "regularization", "l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad",
+    "elastic_net_penalty", "elastic_net_penalty_grad", "soft_threshold", "prox_elastic_net",
 ]
 
 
