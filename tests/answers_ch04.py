@@ -15,9 +15,15 @@ def soft_dice(y_true, y_pred, smooth):
     return 1.0 - (overlap + smooth) / (y.sum(axis=axes) + p.sum(axis=axes) + smooth)
 
 
-def gaussian_kl(mu, log_var):
-    mu, log_var = np.asarray(mu, dtype=float), np.asarray(log_var, dtype=float)
-    return 0.5 * np.sum(np.exp(log_var) + mu**2 - 1.0 - log_var, axis=-1)
+def gaussian_kl(mu_q, log_var_q, mu_p, log_var_p):
+    mq, lq, mp, lp = (np.asarray(a, dtype=float) for a in (mu_q, log_var_q, mu_p, log_var_p))
+    ratio = np.exp(lq - lp)  # sigma_q^2 / sigma_p^2
+    return 0.5 * np.sum(ratio + (mq - mp) ** 2 / np.exp(lp) - 1.0 - np.log(ratio), axis=-1)
+
+
+def _kl_to_standard_normal(mu_q, log_var_q, mu_p, log_var_p):
+    """Ignores p: the KL from N(0, I), as in the VAE."""
+    return gaussian_kl(mu_q, log_var_q, np.zeros_like(mu_q), np.zeros_like(log_var_q))
 
 
 def _alignments(labels, T, *, repeats_need_blank=True, blanks=True):
@@ -83,11 +89,12 @@ WRONG = {
             + np.square(p).sum(axis=tuple(range(1, np.ndim(t)))) + s),
     },
     "4.2": {
-        "missing the factor 1/2": lambda m, lv: 2.0 * gaussian_kl(m, lv),
-        "log_var read as the variance": lambda m, lv: 0.5 * np.sum(
-            np.asarray(lv) + np.square(m) - 1.0 - np.log(np.maximum(lv, 1e-12)), axis=-1),
-        "averaged over the latent axis": lambda m, lv: gaussian_kl(m, lv) / np.shape(m)[-1],
-        "one number for the batch": lambda m, lv: float(np.mean(gaussian_kl(m, lv))),
+        "missing the factor 1/2": lambda mq, lq, mp, lp: 2.0 * gaussian_kl(mq, lq, mp, lp),
+        "the reverse direction KL(p || q)": lambda mq, lq, mp, lp: gaussian_kl(mp, lp, mq, lq),
+        "the prior N(0, I) instead of p": _kl_to_standard_normal,
+        "mean difference not divided by the variance of p": lambda mq, lq, mp, lp: gaussian_kl(
+            mq, lq, mp, lp) - 0.5 * np.sum((np.asarray(mq) - mp) ** 2 * (1.0 / np.exp(lp) - 1.0), axis=-1),
+        "one number for the batch": lambda mq, lq, mp, lp: float(np.mean(gaussian_kl(mq, lq, mp, lp))),
     },
     "4.3": {
         "repeats may follow each other without a blank": lambda labels, T: _alignments(

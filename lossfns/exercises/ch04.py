@@ -45,45 +45,52 @@ register(Exercise(
 ))
 
 
-def _kl_full_covariance(mu: np.ndarray, log_var: np.ndarray) -> np.ndarray:
-    """KL(N(mu, Sigma) || N(0, I)) per row from the general formula with full matrices.
+def _kl_full_covariance(mu_q, log_var_q, mu_p, log_var_p) -> np.ndarray:
+    """KL(N(mu_q, S_q) || N(mu_p, S_p)) per row from the general formula with full matrices.
 
-    0.5 * (tr(Sigma) + mu^T mu - d - log det Sigma), evaluated with np.trace and
-    np.linalg.slogdet on the diagonal covariance matrix: an independent route
-    to the closed form of the diagonal case.
+    0.5 * (tr(S_p^-1 S_q) + (mu_p - mu_q)^T S_p^-1 (mu_p - mu_q) - d + log det S_p - log det S_q),
+    evaluated with np.linalg.solve and np.linalg.slogdet on the diagonal covariance matrices:
+    an independent route to the closed form of the diagonal case.
     """
     rows = []
-    for m, lv in zip(np.atleast_2d(mu), np.atleast_2d(log_var), strict=True):
-        cov = np.diag(np.exp(lv))
-        _, logdet = np.linalg.slogdet(cov)
-        rows.append(0.5 * (np.trace(cov) + m @ m - m.size - logdet))
+    for mq, lq, mp, lp in zip(*(np.atleast_2d(a) for a in (mu_q, log_var_q, mu_p, log_var_p)), strict=True):
+        cov_q, cov_p = np.diag(np.exp(lq)), np.diag(np.exp(lp))
+        diff = mp - mq
+        trace = np.trace(np.linalg.solve(cov_p, cov_q))
+        mahalanobis = diff @ np.linalg.solve(cov_p, diff)
+        logdet_p, logdet_q = np.linalg.slogdet(cov_p)[1], np.linalg.slogdet(cov_q)[1]
+        rows.append(0.5 * (trace + mahalanobis - mq.size + logdet_p - logdet_q))
     return np.array(rows)
 
 
 def _judge_gaussian_kl(got, args) -> None:
-    mu, log_var = args
-    expect_array(got, _kl_full_covariance(np.asarray(mu, float), np.asarray(log_var, float)), rtol=1e-9)
+    arrays = [np.asarray(a, dtype=np.float64) for a in args]
+    expect_array(got, _kl_full_covariance(*arrays), rtol=1e-9)
 
 
 def _gaussian_kl_cases() -> tuple[Case, ...]:
     rng = np.random.default_rng(42)
+    zeros = np.zeros((2, 3))
+    mu_q, lv_q, mu_p, lv_p = (rng.normal(size=(5, 4)) for _ in range(4))
     return (
-        Case("the prior itself", (np.zeros((2, 3)), np.zeros((2, 3))), _judge_gaussian_kl),
-        Case("shifted mean, unit variance", (np.array([[1.0, -2.0]]), np.zeros((1, 2))), _judge_gaussian_kl),
-        Case("narrow and wide variances", (np.zeros((2, 2)), np.array([[-3.0, -1.0], [1.0, 2.5]])),
+        Case("two equal distributions", (zeros + 0.5, zeros - 1.0, zeros + 0.5, zeros - 1.0), _judge_gaussian_kl),
+        Case("against the standard normal prior", (np.array([[1.0, -2.0]]), np.array([[0.5, -1.0]]),
+                                                   np.zeros((1, 2)), np.zeros((1, 2))), _judge_gaussian_kl),
+        Case("same means, different variances", (zeros, np.array([[-3.0, -1.0, 0.0], [1.0, 2.5, 0.2]]),
+                                                 zeros, np.array([[0.0, 1.0, -2.0], [-1.0, 0.5, 0.2]])),
              _judge_gaussian_kl),
-        Case("random batch of 5, latent size 4", (rng.normal(size=(5, 4)), rng.normal(size=(5, 4))),
-             _judge_gaussian_kl),
-        Case("latent size 1", (np.array([[0.5], [-1.5], [0.0]]), np.array([[0.2], [-0.7], [3.0]])),
-             _judge_gaussian_kl),
+        Case("random batch of 5, latent size 4", (mu_q, lv_q, mu_p, lv_p), _judge_gaussian_kl),
+        Case("the reverse direction", (mu_p, lv_p, mu_q, lv_q), _judge_gaussian_kl),
+        Case("latent size 1", (np.array([[0.5], [-1.5]]), np.array([[0.2], [-0.7]]),
+                               np.array([[2.0], [0.0]]), np.array([[1.0], [-2.0]])), _judge_gaussian_kl),
     )
 
 
 register(Exercise(
     id="4.2",
-    title="KL divergence of a diagonal Gaussian from N(0, I)",
+    title="KL divergence between two diagonal Gaussians",
     function="gaussian_kl",
-    params=("mu", "log_var"),
+    params=("mu_q", "log_var_q", "mu_p", "log_var_p"),
     cases=_gaussian_kl_cases(),
 ))
 
