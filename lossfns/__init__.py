@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from lossfns import nn, registry, regularization
+from lossfns import monitor, nn, registry, regularization
 from lossfns.classification import (
     binary_cross_entropy,
     binary_cross_entropy_grad,
@@ -34,7 +34,8 @@ from lossfns.embedding import (
     triplet,
     triplet_grad,
 )
-from lossfns.gradcheck import GradcheckResult, gradcheck, numerical_grad
+from lossfns.gradcheck import GradcheckResult, check_layer, gradcheck, numerical_grad
+from lossfns.monitor import LossMonitor, TrainingStopped, Verdict
 from lossfns.optim import OptimResult, gradient_descent, mse_hessian, newton
 from lossfns.probabilistic import gaussian_nll, gaussian_nll_grad, kl_divergence, kl_divergence_grad
 from lossfns.regression import (
@@ -73,7 +74,8 @@ __version__ = "0.1.0"
 _LAZY = ("calibration", "coursework", "data", "exercises", "keras", "plotting", "torch")
 
 __all__ = [
-    "GradcheckResult", "gradcheck", "numerical_grad", "registry",
+    "GradcheckResult", "gradcheck", "check_layer", "numerical_grad", "registry",
+    "monitor", "LossMonitor", "TrainingStopped", "Verdict",
     "mae", "mae_grad", "mse", "mse_grad",
     "huber", "huber_grad", "log_cosh", "log_cosh_grad", "quantile", "quantile_grad",
     "tukey", "tukey_grad", "poisson_nll", "poisson_nll_grad", "general_robust", "general_robust_grad",

@@ -123,3 +123,67 @@ def gradcheck(
         analytic=analytic,
         numerical=numerical,
     )
+
+
+def check_layer(
+    forward: Callable[[np.ndarray], np.ndarray],
+    backward: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    x,
+    *,
+    seed: int = 0,
+    eps: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-4,
+) -> GradcheckResult:
+    r"""Check a layer's backward pass (a vector-Jacobian product) against finite differences.
+
+    A layer maps an array to an array, so it has no single gradient; its
+    backward pass takes the gradient of the loss with respect to the output,
+    :math:`g = \partial L / \partial \text{out}`, and returns
+    :math:`\partial L / \partial x = J^\top g`. With a fixed random
+    :math:`g` (drawn from ``seed``) this is the gradient of the scalar
+    :math:`f(x) = \sum g \odot \text{forward}(x)`, which :func:`gradcheck`
+    compares element by element, reporting the worst one.
+
+    Parameters
+    ----------
+    forward : callable
+        ``forward(x) -> out``, any output shape.
+    backward : callable
+        ``backward(x, grad_out) -> grad_x``, shaped like ``x``. Layers that
+        cache their input in ``forward`` can ignore the ``x`` argument:
+        :func:`check_layer` calls ``forward(x)`` right before each ``backward``.
+    x : array_like
+        Input at which to check; it is copied, never modified.
+    seed : int, default 0
+        Seed of the random output gradient :math:`g \sim \mathcal N(0, 1)`.
+    eps, atol, rtol : float
+        As in :func:`gradcheck`.
+
+    Returns
+    -------
+    GradcheckResult
+        As :func:`gradcheck`, for the derivative with respect to ``x``.
+
+    Examples
+    --------
+    >>> W = np.array([[1.0, -2.0], [0.5, 3.0], [0.0, 1.0]])
+    >>> forward = lambda x: np.tanh(x @ W.T)
+    >>> backward = lambda x, g: (g * (1 - np.tanh(x @ W.T) ** 2)) @ W
+    >>> bool(check_layer(forward, backward, [[0.1, -0.4], [0.7, 0.2]]))
+    True
+    >>> wrong = lambda x, g: g @ W  # forgot the tanh derivative
+    >>> check_layer(forward, wrong, [[0.1, -0.4], [0.7, 0.2]]).worst_index
+    (1, 1)
+    """
+    x = as_float_array(x, fn="check_layer", name="x")
+    grad_out = np.random.default_rng(seed).standard_normal(np.shape(forward(x.copy())))
+
+    def f(v: np.ndarray) -> float:
+        return float(np.sum(grad_out * np.asarray(forward(v), dtype=np.float64)))
+
+    def grad(v: np.ndarray) -> np.ndarray:
+        forward(v.copy())  # layers that cache their input see this x
+        return backward(v, grad_out.copy())
+
+    return gradcheck(f, grad, x, eps=eps, atol=atol, rtol=rtol)

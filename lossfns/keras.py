@@ -29,6 +29,10 @@ so give a model's single output the shape ``(n, 1)``: a 1-D ``(n,)`` input
 would be averaged to one number before ``sample_weight`` is applied.
 Compute in float64 with ``dtype="float64"``.
 
+:class:`LossMonitorCallback` watches ``model.fit``: it wraps
+:class:`lossfns.monitor.LossMonitor` and stops training on NaN/inf,
+divergence or a plateau.
+
 Examples
 --------
 >>> import numpy as np
@@ -45,13 +49,17 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
-from lossfns._validation import check_scalar
+from lossfns._validation import check_bool, check_scalar
+from lossfns.monitor import LossMonitor, TrainingStopped, Verdict
 
 LOG2 = math.log(2.0)
 
-__all__ = ["ContrastiveLoss", "DiceLoss", "FocalLoss", "HuberLoss", "LogCoshLoss", "QuantileLoss"]
+__all__ = [
+    "ContrastiveLoss", "DiceLoss", "FocalLoss", "HuberLoss", "LogCoshLoss", "LossMonitorCallback", "QuantileLoss",
+]
 
 _register = keras.saving.register_keras_serializable(package="lossfns")
 
@@ -233,3 +241,137 @@ class ContrastiveLoss(keras.losses.Loss):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "margin": self.margin}
+
+
+class LossMonitorCallback(keras.callbacks.Callback):
+    """A ``keras.callbacks.Callback`` that runs a :class:`lossfns.monitor.LossMonitor` during ``model.fit``.
+
+    **What is recorded.** At the end of every epoch: ``logs["loss"]`` (the
+    epoch's mean training loss) and, if ``fit`` was given validation data,
+    ``logs["val_loss"]``. Epochs are numbered from 1, as Keras' progress bar
+    shows them. Keras does not expose gradients to callbacks, so the gradient
+    norm is recorded only if ``grad_norm_data=(x, y)`` is given: at the end of
+    each epoch the callback then computes the total gradient norm of the
+    model's loss on that fixed batch with ``tf.GradientTape`` (TensorFlow
+    backend only; one extra forward and backward pass per epoch). Otherwise
+    ``history["grad_norm"]`` holds ``None``.
+
+    **When it stops.** With ``check_batches=True`` (default) it also looks at
+    ``logs["loss"]`` after every training batch (Keras reports the running
+    mean of the epoch so far) and stops at the first NaN/inf, with a message
+    naming the batch (from 1) and the epoch; divergence and plateaus are
+    judged per epoch. It stops by setting ``model.stop_training = True``:
+    Keras finishes the current batch (or epoch) and returns from ``fit``
+    normally; read :attr:`message` afterwards. With ``raise_on_stop=True`` it
+    raises :class:`~lossfns.monitor.TrainingStopped` from ``fit`` instead.
+
+    Parameters
+    ----------
+    check_batches : bool, default True
+        Check every batch's loss for NaN/inf, not only the epoch's.
+    grad_norm_data : tuple (x, y), optional
+        A fixed batch on which to measure the gradient norm each epoch.
+    raise_on_stop : bool, default False
+        Raise :class:`~lossfns.monitor.TrainingStopped` instead of stopping quietly.
+    verbose : int, default 0
+        1 prints the message when training is stopped.
+    **kwargs
+        The thresholds of :class:`~lossfns.monitor.LossMonitor`:
+        ``divergence_factor``, ``warmup``, ``plateau_patience``,
+        ``min_delta``, ``plateau_on`` (``unit`` is ``"epoch"``).
+
+    Attributes
+    ----------
+    monitor : LossMonitor
+        The core; ``history``, ``stopped``, ``reason``, ``message`` and
+        ``verdict`` are its, repeated here.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer=keras.optimizers.SGD(1e4), loss="mse")  # far too large a step
+    >>> cb = LossMonitorCallback(divergence_factor=10.0, check_batches=False)
+    >>> x = np.linspace(-1, 1, 32).reshape(-1, 1)
+    >>> _ = model.fit(x, 3 * x, epochs=20, batch_size=32, verbose=0, callbacks=[cb])
+    >>> cb.stopped, cb.reason in ("divergence", "nan"), len(cb.history["train_loss"]) < 20
+    (True, True, True)
+    """
+
+    def __init__(
+        self,
+        *,
+        check_batches: bool = True,
+        grad_norm_data=None,
+        raise_on_stop: bool = False,
+        verbose: int = 0,
+        **kwargs,
+    ) -> None:
+        super().__init__()
+        self.monitor = LossMonitor(unit="epoch", **kwargs)
+        self.check_batches = check_bool("LossMonitorCallback", "check_batches", check_batches)
+        self.raise_on_stop = check_bool("LossMonitorCallback", "raise_on_stop", raise_on_stop)
+        if grad_norm_data is not None and (not isinstance(grad_norm_data, (tuple, list)) or len(grad_norm_data) != 2):
+            raise ValueError("LossMonitorCallback: grad_norm_data must be a pair (x, y) or None")
+        if grad_norm_data is not None and keras.backend.backend() != "tensorflow":
+            raise ValueError(
+                f"LossMonitorCallback: grad_norm_data needs the TensorFlow backend, got {keras.backend.backend()!r}"
+            )
+        self.grad_norm_data = grad_norm_data
+        self.verbose = verbose
+        self._epoch = 1
+        self._last_batch_loss: float | None = None
+
+    history = property(lambda self: self.monitor.history, doc="The monitor's history (one entry per epoch).")
+    stopped = property(lambda self: self.monitor.stopped, doc="True once training was stopped.")
+    reason = property(lambda self: self.monitor.reason, doc="``'nan'``, ``'divergence'``, ``'plateau'`` or None.")
+    message = property(lambda self: self.monitor.message, doc="The message saying why and when, or None.")
+    verdict = property(lambda self: self.monitor.verdict, doc="The :class:`~lossfns.monitor.Verdict`, or None.")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not self.check_batches or self.monitor.stopped or not logs or logs.get("loss") is None:
+            return
+        loss = float(np.asarray(logs["loss"]))
+        if math.isfinite(loss):
+            self._last_batch_loss = loss
+            return
+        last = self._last_batch_loss
+        before = "no finite value before" if last is None else f"last finite value {last:.3g}"
+        bad = "nan" if math.isnan(loss) else ("inf" if loss > 0 else "-inf")
+        msg = f"LossMonitor: training loss became {bad} at batch {batch + 1} of epoch {self._epoch} ({before})"
+        self._stop(Verdict("nan", self._epoch, "train_loss", loss, msg))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor.stopped:
+            return
+        logs = logs or {}
+        if logs.get("loss") is None:
+            raise ValueError("LossMonitorCallback: the epoch logs have no 'loss'; was the model compiled with a loss?")
+        self._last_batch_loss = None
+        verdict = self.monitor.update(epoch + 1, logs["loss"], logs.get("val_loss"), self._grad_norm())
+        if verdict is not None:
+            self._stop(verdict)
+
+    def _stop(self, verdict: Verdict) -> None:
+        self.monitor.verdict = verdict
+        self.model.stop_training = True
+        if self.verbose:
+            print(verdict.message)
+        if self.raise_on_stop:
+            raise TrainingStopped(verdict)
+
+    def _grad_norm(self) -> float | None:
+        if self.grad_norm_data is None:
+            return None
+        import tensorflow as tf
+
+        x, y = self.grad_norm_data
+        weights = self.model.trainable_weights
+        with tf.GradientTape() as tape:
+            y_pred = self.model(x, training=False)
+            loss = self.model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
+        grads = [g for g in tape.gradient(loss, weights) if g is not None]
+        return float(tf.linalg.global_norm([tf.cast(g, tf.float64) for g in grads]).numpy())

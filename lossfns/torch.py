@@ -23,6 +23,9 @@ class                     NumPy equivalent                       called as
 :class:`ContrastiveLoss`  ``lf.contrastive(y_same, distance)``   ``(distance, y_same)``
 ========================  =====================================  ======================
 
+:class:`TorchLossMonitor` watches a hand-written training loop: it wraps
+:class:`lossfns.monitor.LossMonitor` and computes the gradient norm itself.
+
 Examples
 --------
 >>> import torch
@@ -43,11 +46,15 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - the usual name
 from torch import nn
 
-from lossfns._validation import check_reduction, check_scalar
+from lossfns._validation import check_bool, check_int, check_reduction, check_scalar
+from lossfns.monitor import LossMonitor, TrainingStopped, Verdict
 
 LOG2 = math.log(2.0)
 
-__all__ = ["ContrastiveLoss", "DiceLoss", "FocalLoss", "HuberLoss", "LogCoshLoss", "QuantileLoss"]
+__all__ = [
+    "ContrastiveLoss", "DiceLoss", "FocalLoss", "HuberLoss", "LogCoshLoss", "QuantileLoss", "TorchLossMonitor",
+    "grad_norm",
+]
 
 
 class _Loss(nn.Module):
@@ -253,3 +260,120 @@ class ContrastiveLoss(_Loss):
         """Loss of pair ``distance`` given labels ``y_same`` (1 = similar), PyTorch order."""
         d, y = self._pair(distance, y_same, names=("distance", "y_same"))
         return self._reduce(y * d * d + (1.0 - y) * (self.margin - d).clamp(min=0.0) ** 2)
+
+
+def grad_norm(parameters) -> float:
+    r"""Total gradient norm :math:`\sqrt{\sum_p \lVert \nabla_p L \rVert_2^2}` over ``parameters``.
+
+    This is the number ``torch.nn.utils.clip_grad_norm_`` clips (with
+    ``norm_type=2``). Parameters without a gradient (frozen, or unused in
+    the loss) are skipped.
+
+    Raises
+    ------
+    ValueError
+        If no parameter has a gradient: call ``loss.backward()`` first.
+    """
+    if isinstance(parameters, torch.Tensor):
+        parameters = [parameters]
+    grads = [p.grad.detach() for p in parameters if p.grad is not None]
+    if not grads:
+        raise ValueError(
+            "grad_norm: no parameter has a gradient; call loss.backward() before asking for the gradient norm"
+        )
+    norms = torch.stack([torch.linalg.vector_norm(g.to(torch.float64)) for g in grads])
+    return float(torch.linalg.vector_norm(norms))
+
+
+class TorchLossMonitor(LossMonitor):
+    """:class:`lossfns.monitor.LossMonitor` for a PyTorch training loop: call :meth:`step` after ``backward()``.
+
+    Each :meth:`step` records the loss of one optimisation step (or pass
+    ``step=`` yourself and call it once per epoch), the total gradient norm
+    of ``model`` (see :func:`grad_norm`) and, when given, a validation loss.
+    It returns the :class:`~lossfns.monitor.Verdict` when training should
+    stop, else ``None``, so the loop reads::
+
+        mon = TorchLossMonitor(divergence_factor=10.0)
+        for x, y in batches:
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            if mon.step(loss, model):  # checks before the update is applied
+                print(mon.message)
+                break
+            opt.step()
+
+    With ``raise_on_stop=True`` it raises
+    :class:`~lossfns.monitor.TrainingStopped` (whose message is the
+    verdict's) instead of returning it.
+
+    Parameters
+    ----------
+    raise_on_stop : bool, default False
+        Raise :class:`~lossfns.monitor.TrainingStopped` rather than return.
+    unit : str, default "step"
+        What one call is, for the messages.
+    **kwargs
+        The thresholds of :class:`~lossfns.monitor.LossMonitor`:
+        ``divergence_factor``, ``warmup``, ``plateau_patience``,
+        ``min_delta``, ``plateau_on``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.tensor([1.0], requires_grad=True)
+    >>> mon = TorchLossMonitor()
+    >>> loss = (w * torch.tensor([-1.0])).log().sum()  # log of a negative number
+    >>> loss.backward()
+    >>> print(mon.step(loss, [w]))
+    LossMonitor: training loss became nan at step 1 (no finite value before)
+    """
+
+    def __init__(self, *, raise_on_stop: bool = False, unit: str = "step", **kwargs) -> None:
+        super().__init__(unit=unit, **kwargs)
+        self.raise_on_stop = check_bool("TorchLossMonitor", "raise_on_stop", raise_on_stop)
+        self._count = 0
+
+    def step(self, loss, model=None, val_loss=None, *, step: int | None = None) -> Verdict | None:
+        """Record ``loss`` (a tensor or number) and, if ``model`` is given, its gradient norm.
+
+        Parameters
+        ----------
+        loss : torch.Tensor or float
+            The training loss of this step (a one-element tensor is read with
+            ``.item()``; it is not kept, so no graph is held alive).
+        model : torch.nn.Module or iterable of tensors, optional
+            Its parameters' gradients give the gradient norm; call after
+            ``loss.backward()`` and before ``optimizer.zero_grad()``.
+        val_loss : torch.Tensor or float, optional
+            Validation loss, if evaluated at this step.
+        step : int, optional
+            Label of this record; default: the number of calls so far, from 1.
+
+        Returns
+        -------
+        Verdict or None
+            The verdict once training should stop (every later call returns it again).
+        """
+        self._count += 1
+        label = self._count if step is None else check_int("TorchLossMonitor.step", "step", step)
+        norm = None
+        if model is not None and not self.stopped:
+            params = model.parameters() if isinstance(model, nn.Module) else model
+            norm = grad_norm(params)
+        verdict = self.update(label, _item(loss), _item(val_loss), norm)
+        if verdict is not None and self.raise_on_stop:
+            raise TrainingStopped(verdict)
+        return verdict
+
+
+def _item(value):
+    """A tensor's single value as a float, detached; anything else unchanged."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise ValueError(
+                f"TorchLossMonitor.step: a loss must be a single number, got a tensor of shape {tuple(value.shape)}"
+            )
+        return value.detach().item()
+    return value

@@ -45,3 +45,58 @@ def test_gradcheck_validates_its_arguments():
         lf.numerical_grad(lambda v: 0.0, [1.0], eps=0.0)
     with pytest.raises(ValueError, match="gradcheck: x contains 1 NaN"):
         lf.gradcheck(lambda v: 0.0, lambda v: v, [np.nan])
+
+
+W = np.array([[1.0, -2.0], [0.5, 3.0], [0.0, 1.0]])
+X = np.array([[0.1, -0.4], [0.7, 0.2]])
+
+
+def dense_tanh(x):
+    return np.tanh(x @ W.T)
+
+
+def dense_tanh_backward(x, grad_out):
+    return (grad_out * (1.0 - np.tanh(x @ W.T) ** 2)) @ W
+
+
+def test_check_layer_passes_a_right_backward_and_leaves_x_alone():
+    copy = X.copy()
+    result = lf.check_layer(dense_tanh, dense_tanh_backward, X)
+    assert result and result.analytic.shape == X.shape
+    np.testing.assert_array_equal(X, copy)
+
+
+def test_check_layer_reports_the_worst_element_of_a_wrong_backward():
+    def wrong(x, grad_out):
+        g = dense_tanh_backward(x, grad_out)
+        g[0, 1] *= 1.5  # one input's derivative off by half
+        return g
+
+    result = lf.check_layer(dense_tanh, wrong, X)
+    assert not result and result.worst_index == (0, 1)
+    right = lf.check_layer(dense_tanh, dense_tanh_backward, X)
+    assert result.max_abs_error == pytest.approx(0.5 * abs(right.analytic[0, 1]), rel=1e-6)
+
+
+def test_check_layer_works_for_a_layer_that_caches_its_input():
+    class Square:  # the usual layer pattern: forward caches, backward(grad_out) reads the cache
+        def forward(self, x):
+            self.x = x
+            return x**2
+
+        def backward(self, grad_out):
+            return 2 * self.x * grad_out
+
+    layer = Square()
+    assert lf.check_layer(layer.forward, lambda x, g: layer.backward(g), [[1.0, -2.0, 0.5]])
+
+
+def test_check_layer_uses_the_seed_for_the_output_gradient():
+    a = lf.check_layer(dense_tanh, dense_tanh_backward, X, seed=1)
+    b = lf.check_layer(dense_tanh, dense_tanh_backward, X, seed=2)
+    assert not np.allclose(a.analytic, b.analytic)
+
+
+def test_check_layer_rejects_a_backward_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"gradcheck: grad returned shape \(2,\) but x has shape \(2, 2\)"):
+        lf.check_layer(dense_tanh, lambda x, g: np.ones(2), X)
