@@ -71,7 +71,7 @@ from lossfns.sequence import ctc, ctc_grad
 
 __version__ = "0.1.0"
 
-_LAZY = ("calibration", "coursework", "data", "exercises", "keras", "plotting", "torch")
+_LAZY = ("active", "atlas", "calibration", "coursework", "data", "decision", "exercises", "keras", "plotting", "torch")
 
 __all__ = [
     "GradcheckResult", "gradcheck", "check_layer", "numerical_grad", "registry",

@@ -30,9 +30,14 @@ def as_float_array(x, *, fn: str, name: str) -> np.ndarray:
     arr = arr.astype(np.float64, copy=False)
     if arr.size == 0:
         raise ValueError(f"{fn}: {name} is empty; a loss needs at least one value")
-    if not np.isfinite(arr).all():
+    # A NaN or inf anywhere makes the sum NaN or inf, so one fast pass with no temporary array clears the usual
+    # case; a sum that is not finite (that, or huge values that overflow when added) is checked element by element.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(arr, axis=None)
+    if not np.isfinite(total):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{fn}: {name} contains {bad} NaN or infinite value(s); all inputs must be finite")
+        if bad:
+            raise ValueError(f"{fn}: {name} contains {bad} NaN or infinite value(s); all inputs must be finite")
     return arr
 
 
@@ -157,23 +162,31 @@ def prepare_pair(fn: str, y_true, y_pred, reduction, *, names=("y_true", "y_pred
     return prepare_arrays(fn, reduction, {names[0]: y_true, names[1]: y_pred})
 
 
+def new_like(x: np.ndarray) -> np.ndarray:
+    """A fresh float64 array shaped like ``x``, for a ufunc's ``out=`` (0-d for a scalar, where a ufunc
+    without ``out=`` would return a NumPy scalar that cannot be written to in place)."""
+    return np.empty(np.shape(x))
+
+
 def reduce(values: np.ndarray, reduction: str):
-    """Reduce per-sample losses: mean and sum give ``np.float64``, none the array."""
+    """Reduce per-sample losses: mean and sum give ``np.float64``, none the array (a scalar for 0-d input)."""
     if reduction == "mean":
         return np.float64(np.mean(values))
     if reduction == "sum":
         return np.float64(np.sum(values))
-    return values
+    return values[()] if np.ndim(values) == 0 else values
 
 
-def reduce_grad(per_element: np.ndarray, reduction: str, n: int) -> np.ndarray:
+def reduce_grad(per_element: np.ndarray, reduction: str, n: int, *, owned: bool = False) -> np.ndarray:
     """Scale a per-element derivative to the derivative of the reduced loss.
 
     ``n`` is the number of per-sample losses that ``"mean"`` averages over.
+    ``owned=True`` says that ``per_element`` is a fresh array of the caller's,
+    which is then divided in place (no second array of the input's size).
     """
     if reduction == "mean":
-        return per_element / n
-    return per_element
+        per_element = np.divide(per_element, n, out=per_element) if owned else per_element / n
+    return per_element[()] if np.ndim(per_element) == 0 else per_element
 
 
 # --- classification: probabilities, labels and weights ---------------------------

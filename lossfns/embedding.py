@@ -165,12 +165,19 @@ def _check_triplet(fn: str, anchor, positive, negative, margin, p, eps, swap, re
 
 
 def _pnorm(x: np.ndarray, p: float) -> np.ndarray:
-    """:math:`\\|x\\|_p` over the last axis."""
+    """:math:`\\|x\\|_p` over the last axis, scaled by the row's largest ``|x|`` so that no power overflows.
+
+    Unscaled, :math:`\\sum x^2` overflows for entries above about 1e154 (and
+    ``inf - inf`` in the triplet loss is NaN) and underflows below 1e-154.
+    """
     if p == 1.0:
         return np.sum(np.abs(x), axis=-1)
+    s = np.max(np.abs(x), axis=-1)
+    s = np.where(s > 0.0, s, 1.0)
+    u = x / s[..., None]
     if p == 2.0:
-        return np.sqrt(np.sum(x * x, axis=-1))
-    return np.sum(np.abs(x) ** p, axis=-1) ** (1.0 / p)
+        return s * np.sqrt(np.sum(u * u, axis=-1))
+    return s * np.sum(np.abs(u) ** p, axis=-1) ** (1.0 / p)
 
 
 def _pnorm_grad(x: np.ndarray, norm: np.ndarray, p: float) -> np.ndarray:
@@ -348,6 +355,10 @@ register(LossRecord(
     reference="schroff2015",
     torch="torch.nn.functional.triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6)",
     params={"margin": 1.0, "p": 2.0, "eps": 1e-6, "swap": False},
+    torch_notes=(
+        r"Same arguments, defaults and $\epsilon$ inside the norm, but it refuses `margin=0`, which is "
+        "allowed here."
+    ),
 ))
 
 
@@ -520,4 +531,12 @@ register(LossRecord(
     reference="bromley1993",
     torch="torch.nn.functional.cosine_embedding_loss(a, b, y_same, margin=0.0)",
     params={"margin": 0.0},
+    torch_notes=(
+        "The label comes last, `cosine_embedding_loss(a, b, y)`, and a label of 0 silently costs 0 "
+        "there; here 0 means a dissimilar pair."
+    ),
+    keras_notes=(
+        r"`CosineSimilarity` is another loss: $-\cos$ of a prediction and a target, with no label and "
+        "no margin."
+    ),
 ))

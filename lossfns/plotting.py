@@ -24,8 +24,8 @@ from matplotlib.colors import LogNorm
 from matplotlib.ticker import FuncFormatter
 from numpy.typing import ArrayLike
 
-__all__ = ["COLORS", "COURSE_RC", "fitted_lines", "image_grid", "influence", "landscape", "loss_and_derivative",
-           "loss_curve", "style"]
+__all__ = ["COLORS", "COURSE_RC", "fitted_lines", "image_grid", "influence", "landscape", "learning_curves",
+           "loss_and_derivative", "loss_curve", "style"]
 
 #: Okabe–Ito palette: distinguishable with the common forms of colour blindness.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -532,3 +532,85 @@ def image_grid(
         for ax, label in zip(rows[:, 0], row_labels, strict=True):
             ax.set_ylabel(label)
     return grid
+
+
+_CURVE_METRICS = {"accuracy": "test accuracy", "log_loss": "test log-loss (nats)"}
+_BANDS = ("std", "minmax", None)
+
+
+def learning_curves(
+    ax: Axes,
+    curves: Mapping,
+    *,
+    metric: str = "accuracy",
+    band: str | None = "std",
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> Axes:
+    """Draw active-learning curves: the mean over seeds per strategy and a shaded spread around it.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    curves : mapping of str to Curves
+        Strategy name -> an object with ``n_labels`` of shape ``(r,)`` and
+        ``accuracy`` / ``log_loss`` of shape ``(n_seeds, r)``, as returned by
+        :func:`lossfns.active.compare`. One line per entry, in order.
+    metric : {"accuracy", "log_loss"}, default "accuracy"
+        Which curve to draw.
+    band : {"std", "minmax", None}, default "std"
+        Shade mean ± one standard deviation over seeds, the range from the
+        worst to the best seed, or nothing.
+    title, xlabel, ylabel : str, optional
+        Default to "Active learning", "labelled examples" and the metric's
+        name where ``ax`` has none yet.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``curves`` is empty, ``metric`` or ``band`` is unknown, or the
+        shapes of a strategy's arrays do not fit together.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from lossfns.active import Curves
+    >>> c = Curves(np.array([10, 20]), np.array([[0.6, 0.8], [0.7, 0.9]]), np.zeros((2, 2)))
+    >>> fig, ax = plt.subplots()
+    >>> learning_curves(ax, {"margin": c}) is ax
+    True
+    >>> ax.lines[0].get_ydata().round(2).tolist(), ax.get_xlabel()
+    ([0.65, 0.85], 'labelled examples')
+    >>> plt.close(fig)
+    """
+    fn = "learning_curves"
+    _check_axes(fn, ax)
+    if metric not in _CURVE_METRICS:
+        raise ValueError(f"{fn}: metric must be one of {', '.join(map(repr, _CURVE_METRICS))}, got {metric!r}")
+    if band not in _BANDS:
+        raise ValueError(f"{fn}: band must be one of 'std', 'minmax', None, got {band!r}")
+    if not curves:
+        raise ValueError(f"{fn}: curves is empty; pass strategy name -> Curves")
+    for i, (name, curve) in enumerate(curves.items()):
+        x = np.asarray(curve.n_labels, dtype=np.float64)
+        values = np.atleast_2d(np.asarray(getattr(curve, metric), dtype=np.float64))
+        if x.ndim != 1 or values.shape[1] != x.size:
+            raise ValueError(f"{fn}: {name!r} has n_labels of shape {x.shape} but {metric} of shape {values.shape}; "
+                             f"expected (n_seeds, {x.size})")
+        color = COLORS[i % len(COLORS)]
+        mean = values.mean(axis=0)
+        ax.plot(x, mean, label=name, color=color)
+        if band == "std":
+            ax.fill_between(x, mean - values.std(axis=0), mean + values.std(axis=0), color=color, alpha=0.15, lw=0)
+        elif band == "minmax":
+            ax.fill_between(x, values.min(axis=0), values.max(axis=0), color=color, alpha=0.15, lw=0)
+    _label(ax, title=title, xlabel=xlabel, ylabel=ylabel,
+           defaults=("Active learning", "labelled examples", _CURVE_METRICS[metric]))
+    ax.legend()
+    return ax

@@ -172,6 +172,11 @@ register(LossRecord(
     reference="nix1994",
     torch="torch.nn.functional.gaussian_nll_loss(mean, y_true, var)",
     params={"eps": 1e-6, "full": False},
+    nonnegative=False, zero_at_perfect=False,
+    torch_notes=(
+        "Prediction first: `gaussian_nll_loss(mean, y_true, var)`; clamps the variance at `eps=1e-6` "
+        "and drops the constant (`full=False`), as here."
+    ),
 ))
 
 
@@ -297,4 +302,12 @@ register(LossRecord(
     torch="torch.nn.functional.kl_div(torch.log(q_pred), p_true, reduction='batchmean')",
     keras="keras.losses.KLDivergence()(p_true, q_pred)",
     params={"eps": 1e-7},
+    torch_notes=(
+        "Takes the *log* of the prediction first, `kl_div(log q, p)`. `reduction='batchmean'` is this "
+        "`'mean'`; its `'mean'` divides by $n k$."
+    ),
+    keras_notes=(
+        "Target first, as here, but it clips $p$ as well as $q$ to $[10^{-7}, 1]$, so a class with "
+        r"$p_j = 0$ adds $\epsilon \log(\epsilon / q_j)$ instead of 0."
+    ),
 ))

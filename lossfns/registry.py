@@ -18,6 +18,15 @@ class LossRecord:
     are the exact calls that compute the same reduced value (``None`` when the
     framework has no equivalent). ``inputs`` names the kind of test data the
     loss accepts (``"real"``: two real arrays of the same shape).
+
+    ``nonnegative`` says that no valid input gives a negative loss, and
+    ``zero_at_perfect`` that the loss is 0 (up to the clipping ``eps``) at the
+    perfect prediction of its ``inputs`` kind, described in
+    :data:`PERFECT_PREDICTIONS`; the property tests check both claims, and a
+    ``False`` must come with an input that shows it. ``torch_notes`` and
+    ``keras_notes`` state, in a sentence or two of Markdown, how the framework
+    differs (argument order, reduction, clipping, defaults), or which of its
+    losses only looks like this one; tests run every claim.
     """
 
     name: str
@@ -35,7 +44,30 @@ class LossRecord:
     torch: str | None = None
     keras: str | None = None
     params: dict = field(default_factory=dict)
+    nonnegative: bool = True
+    zero_at_perfect: bool = True
+    torch_notes: str = ""
+    keras_notes: str = ""
 
+
+#: The perfect prediction of each ``inputs`` kind (Markdown with math), where ``zero_at_perfect`` is judged.
+PERFECT_PREDICTIONS = {
+    "real": r"$\hat y = y$",
+    "counts": r"a rate equal to the count, $\hat y = y$",
+    "gaussian": r"$\mu = y$ (with any variance)",
+    "binary_prob": r"$p = y$ for labels $y \in \{0, 1\}$",
+    "binary_labels": r"$\hat y = y$ for labels $y \in \{0, 1\}$",
+    "onehot_prob": r"$p = y$ (the one-hot row itself)",
+    "sparse_prob": r"$p_y = 1$ (the one-hot row of the label)",
+    "signed_scores": r"$\hat y = y$ for labels $y \in \{-1, +1\}$ (margin $y \hat y = 1$)",
+    "sparse_scores": r"$\hat y = m\,e_y$: the true class ahead of every other by the margin $m$",
+    "distributions": r"$q = p$",
+    "pair_distances": r"$d = 0$ for similar pairs, $d = m$ for dissimilar ones",
+    "triplets": r"positive $=$ anchor, negative at distance $\ge m$",
+    "cosine_pairs": r"$b = a$ for similar pairs, $b = -a$ for dissimilar ones",
+    "masks": r"$\hat y = y$",
+    "ctc": r"log-probability 0 on one alignment of the labels and $-1000$ elsewhere",
+}
 
 _RECORDS: dict[str, LossRecord] = {}
 

@@ -297,6 +297,10 @@ register(LossRecord(
     fn=dice, grad=dice_grad, inputs="masks", chapter=_CHAPTER,
     reference="milletari2016",
     params={"smooth": 1.0},
+    keras_notes=(
+        "`Dice` has no smoothing ($10^{-7}$ in the denominator only) and by default gives one Dice "
+        "for the whole batch; `Dice(axis=1)` gives one per item, close to `smooth=0` here."
+    ),
 ))
 register(LossRecord(
     name="tversky", family="segmentation", task="segmentation",
@@ -305,4 +309,8 @@ register(LossRecord(
     fn=tversky, grad=tversky_grad, inputs="masks", chapter=_CHAPTER,
     reference="salehi2017",
     params={"alpha": 0.5, "beta": 0.5, "smooth": 1.0},
+    keras_notes=(
+        "`Tversky(alpha, beta)` swaps the roles: its `alpha` weighs the false negatives. No "
+        "smoothing, and one value for the whole batch unless `axis` is given."
+    ),
 ))

@@ -327,4 +327,13 @@ register(LossRecord(
     reference="graves2006",
     torch="torch.nn.functional.ctc_loss(log_probs, labels.long(), input_lengths.long(), label_lengths.long())",
     params={"blank": 0},
+    torch_notes=(
+        "Labels second, `ctc_loss(log_probs, targets, input_lengths, target_lengths)`; its `'mean'` "
+        r"divides each loss by its label length, as here. Its backward returns $p - \gamma$, the "
+        "gradient for the logits, not for `log_probs`."
+    ),
+    keras_notes=(
+        "`CTC` takes logits batch first, $(N, T, C)$, uses every frame and class 0 as the blank, and "
+        "averages without dividing by the label lengths."
+    ),
 ))

@@ -847,3 +847,27 @@ def test_inputs_are_not_modified_with_options():
     C.focal_grad(y, np.array([[0.2, 0.7, 0.1]]), alpha=0.3)
     for a, b in zip((y, z, weights), before, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_cross_entropy_keeps_its_digits_when_the_true_class_has_p_near_1():
+    # Found by benchmarks/accuracy.py: log(1 - 1e-7) of the rounded float 1 - 1e-7 was off by 5e-10 relative.
+    # p = 1 is clipped to 1 - eps; by hand -log(1 - eps) = eps + eps^2/2 + eps^3/3 + ... for eps = 1e-7.
+    eps = 1e-7
+    expected = eps + eps**2 / 2 + eps**3 / 3
+    got = lf.categorical_cross_entropy([[1.0, 0.0, 0.0]], [[1.0, 0.0, 0.0]], reduction="none")
+    np.testing.assert_allclose(got, [expected], rtol=1e-14)
+    np.testing.assert_allclose(lf.sparse_categorical_cross_entropy([0], [[1.0, 0.0, 0.0]]), expected, rtol=1e-14)
+    # not clipped: p = 1 - 1e-6 (the others share 1e-6), -log(1 - 1e-6) = 1e-6 + 5e-13 + 3.3e-19
+    p = [[1.0 - 1e-6, 5e-7, 5e-7]]
+    np.testing.assert_allclose(lf.categorical_cross_entropy([[1.0, 0.0, 0.0]], p), 1e-6 + 5e-13 + 1e-18 / 3,
+                               rtol=1e-12)
+
+
+def test_bce_gradient_is_zero_where_the_probability_was_clipped():
+    # The clipped loss is flat outside [eps, 1 - eps]: derivative 0 there, also at p = 1 - eps/2 and p = 1
+    # (a mask computed from the clipped p instead of p itself would miss the upper clip).
+    p = np.array([0.0, 1e-9, 1.0 - 1e-9, 1.0, 0.5])
+    for y in (np.zeros(5), np.ones(5)):
+        g = lf.binary_cross_entropy_grad(y, p, reduction="none")
+        np.testing.assert_array_equal(g[:4], 0.0)
+        assert g[4] == (2.0 if y[0] == 0.0 else -2.0)  # by hand: (1 - y)/(1 - p) - y/p at p = 1/2

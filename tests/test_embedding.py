@@ -287,3 +287,17 @@ def test_registry_calls_match_pytorch(name, triplets, pairs):
     np.testing.assert_allclose(record.fn(*args), value, rtol=1e-13)
     for ours, theirs in zip(record.grad(*args), grads, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+def test_triplet_is_finite_for_huge_embeddings():
+    # Found by benchmarks/accuracy.py: squaring entries of 1e160 overflowed, and inf - inf gave NaN.
+    # By hand (eps = 0): |a - p| = 2e160, |a - n| = |(0, -1e160)| = 1e160, so the loss is 1 + 2e160 - 1e160 = 1e160;
+    # its gradient is (a - p)/|a - p| - (a - n)/|a - n| = (1, 0) - (0, -1) for a, -(1, 0) for p, (0, -1) for n.
+    a, p, n = [[1e160, 0.0]], [[-1e160, 0.0]], [[1e160, 1e160]]
+    np.testing.assert_allclose(emb.triplet(a, p, n, eps=0.0), 1e160, rtol=1e-15)
+    d_a, d_p, d_n = emb.triplet_grad(a, p, n, eps=0.0)
+    np.testing.assert_allclose(d_a, [[1.0, 1.0]], rtol=1e-15)
+    np.testing.assert_allclose(d_p, [[-1.0, 0.0]], rtol=1e-15)
+    np.testing.assert_allclose(d_n, [[0.0, -1.0]], rtol=1e-15)
+    tiny = emb.triplet([[3e-200, 0.0]], [[0.0, 4e-200]], [[0.0, 0.0]], margin=0.0, eps=0.0, reduction="none")
+    np.testing.assert_allclose(tiny, [5e-200 - 3e-200], rtol=1e-15)  # |a - p| = 5e-200 no longer underflows to 0

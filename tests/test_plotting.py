@@ -227,3 +227,54 @@ def test_image_grid_validates_shapes_and_axes():
     with pytest.raises(TypeError, match="image_grid: ax must be a matplotlib Axes"):
         plotting.image_grid([axes[0], "x"], np.zeros((2, 4, 4)))
     plt.close(fig)
+
+
+def _curves():
+    from lossfns.active import Curves
+
+    acc = np.array([[0.5, 0.7, 0.8], [0.7, 0.9, 0.8]])
+    return {"random": Curves(np.array([10, 20, 30]), acc, -np.log(acc)),
+            "margin": Curves(np.array([10, 20, 30]), acc + 0.05, -np.log(acc + 0.05))}
+
+
+def test_learning_curves_draws_the_mean_and_a_band_per_strategy(ax, rc_snapshot):
+    curves = _curves()
+    assert plotting.learning_curves(ax, curves) is ax
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.6, 0.8, 0.8])
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.65, 0.85, 0.85])
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [10, 20, 30])
+    assert len(ax.collections) == 2  # one band each
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(0.5) and band.max() == pytest.approx(0.9)  # 0.6 ± 0.1 and 0.8 ± 0.1
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Active learning", "labelled examples",
+                                                                   "test accuracy")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["random", "margin"]
+    assert mpl.colors.to_hex(ax.lines[1].get_color()) == plotting.COLORS[1].lower()
+
+
+def test_learning_curves_log_loss_minmax_and_no_band(ax):
+    curves = _curves()
+    plotting.learning_curves(ax, {"random": curves["random"]}, metric="log_loss", band="minmax", title="Digits")
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), -np.log([[0.5, 0.7, 0.8], [0.7, 0.9, 0.8]]).mean(axis=0))
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.max() == pytest.approx(-np.log(0.5)) and band.min() == pytest.approx(-np.log(0.9))
+    assert (ax.get_title(), ax.get_ylabel()) == ("Digits", "test log-loss (nats)")
+    fig, other = plt.subplots()
+    plotting.learning_curves(other, curves, band=None)
+    assert len(other.collections) == 0 and len(other.lines) == 2
+    plt.close(fig)
+
+
+def test_learning_curves_validates(ax):
+    curves = _curves()
+    with pytest.raises(ValueError, match="metric must be one of 'accuracy', 'log_loss', got 'f1'"):
+        plotting.learning_curves(ax, curves, metric="f1")
+    with pytest.raises(ValueError, match="band must be one of 'std', 'minmax', None, got 'iqr'"):
+        plotting.learning_curves(ax, curves, band="iqr")
+    with pytest.raises(ValueError, match="curves is empty"):
+        plotting.learning_curves(ax, {})
+    bad = curves["random"]._replace(n_labels=np.array([10, 20]))
+    with pytest.raises(ValueError, match=r"'random' has n_labels of shape \(2,\) but accuracy of shape \(2, 3\)"):
+        plotting.learning_curves(ax, {"random": bad})
+    with pytest.raises(TypeError, match="learning_curves: ax must be a matplotlib Axes"):
+        plotting.learning_curves("ax", curves)

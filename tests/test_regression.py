@@ -524,3 +524,19 @@ def test_general_robust_across_the_whole_float64_range(alpha):
                     assert abs(ours - float(ref)) < 1e-300, where
                 else:
                     assert abs(mp.mpf(float(ours)) - ref) <= 1e-12 * abs(ref), where
+
+
+@pytest.mark.parametrize("name", ["mse", "mae", "huber", "log_cosh", "quantile"])
+def test_scalar_inputs_give_numpy_scalars_after_in_place_rewrites(name):
+    # The losses now compute in place (out=); a 0-d input must still work and give np.float64, as before.
+    # By hand for y = 0, y_hat = 2: mse 4, mae 2, huber 1.5, log cosh 2 = 1.3250027473578645, quantile 1;
+    # gradients 4, 1, 1, tanh 2 = 0.9640275800758169, 1 - q = 0.5.
+    value = {"mse": 4.0, "mae": 2.0, "huber": 1.5, "log_cosh": 1.3250027473578645, "quantile": 1.0}[name]
+    slope = {"mse": 4.0, "mae": 1.0, "huber": 1.0, "log_cosh": 0.9640275800758169, "quantile": 0.5}[name]
+    fn, grad = getattr(lf, name), getattr(lf, name + "_grad")
+    for reduction in ("mean", "none"):
+        got, g = fn(0.0, 2.0, reduction=reduction), grad(0.0, 2.0, reduction=reduction)
+        assert type(got) is np.float64 and type(g) is np.float64
+        assert got == pytest.approx(value, rel=1e-15) and g == pytest.approx(slope, rel=1e-15)
+    y, y_hat = np.array([0.0, 1.0]), np.array([1.0, 1.0])
+    assert np.signbit(grad(y, y_hat, reduction="none")).tolist() == [False, False]  # no -0.0 at the kink
