@@ -100,3 +100,19 @@ def test_check_layer_uses_the_seed_for_the_output_gradient():
 def test_check_layer_rejects_a_backward_of_the_wrong_shape():
     with pytest.raises(ValueError, match=r"gradcheck: grad returned shape \(2,\) but x has shape \(2, 2\)"):
         lf.check_layer(dense_tanh, lambda x, g: np.ones(2), X)
+
+
+def test_a_passing_check_prints_no_round_off():
+    # Two step sizes give different finite-difference round-off; the printed verdict must not change.
+    y, p = np.array([1.0, 2.0, 3.0]), np.array([0.3, 2.9, 1.7])
+    runs = [lf.gradcheck(lambda q: lf.mse(y, q), lambda q: lf.mse_grad(y, q), p, eps=e) for e in (1e-5, 1e-6, 1e-7)]
+    assert len({r.max_abs_error for r in runs}) > 1
+    assert all(r for r in runs) and len({repr(r) for r in runs}) == 1
+    assert "error" not in repr(runs[0])
+
+
+def test_a_failing_check_counts_and_names_what_failed():
+    bad = lf.gradcheck(lambda v: float(np.sum(v**2)), lambda v: 2 * v + np.array([0.0, 0.5, -3.0]), [1.0, 2.0, 3.0])
+    assert bad.n_outside == 2 and bad.worst_index == (2,)
+    assert repr(bad).startswith("gradcheck FAILED: 2 of 3 elements outside")
+    assert repr(bad).endswith("analytic 3, numerical 6, abs error 3.00e+00")
