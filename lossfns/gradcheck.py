@@ -29,8 +29,10 @@ class GradcheckResult:
     >>> import lossfns as lf
     >>> gradcheck(lambda p: lf.mse([1.0, 2.0], p), lambda p: lf.mse_grad([1.0, 2.0], p), [0.5, 2.5])
     gradcheck passed: all 2 elements within atol + rtol * |numerical| (atol 1e-06, rtol 0.0001)
-    >>> gradcheck(lambda p: lf.mse([1.0, 2.0], p), lambda p: -lf.mse_grad([1.0, 2.0], p), [0.5, 3.0])
-    gradcheck FAILED: 2 of 2 elements outside atol + rtol * |numerical|; worst at index (1,): analytic -1, numerical 1, abs error 2.00e+00
+    >>> gradcheck(lambda p: lf.mse([1.0, 2.0], p), lambda p: -lf.mse_grad([1.0, 2.0], p),
+    ...           [0.5, 3.0])  # doctest: +NORMALIZE_WHITESPACE
+    gradcheck FAILED: 2 of 2 elements outside atol + rtol * |numerical|;
+    worst at index (1,): analytic -1, numerical 1, abs error 2.00e+00
     """
 
     passed: bool
