@@ -116,3 +116,15 @@ def test_a_failing_check_counts_and_names_what_failed():
     assert bad.n_outside == 2 and bad.worst_index == (2,)
     assert repr(bad).startswith("gradcheck FAILED: 2 of 3 elements outside")
     assert repr(bad).endswith("analytic 3, numerical 6, abs error 3.00e+00")
+
+
+def test_a_tie_names_the_first_element_whatever_the_round_off():
+    # Both derivatives are 2 v, both claimed gradients off by exactly 1, but the second term is
+    # computed another way, so the finite differences' round-off differs between the two elements
+    # (at these points it is larger for the second one). The tie must not be broken by it.
+    def f(v):
+        return float(v[0] ** 2 + (3 * v[1]) ** 2 / 9)
+
+    for a in (0.25, 0.4, 0.75, 0.5):
+        result = lf.gradcheck(f, lambda v: 2 * v + 1.0, [a, a])
+        assert result.worst_index == (0,) and result.n_outside == 2
