@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from lossfns import monitor, nn, registry, regularization
+from lossfns import monitor, nn, registry, regularization, stats
 from lossfns.classification import (
     binary_cross_entropy,
     binary_cross_entropy_grad,
@@ -68,6 +68,7 @@ from lossfns.regularization import (
 )
 from lossfns.segmentation import dice, dice_grad, tversky, tversky_grad
 from lossfns.sequence import ctc, ctc_grad
+from lossfns.stats import PairedComparison, Spread, paired_difference, spread
 
 __version__ = "0.1.0"
 
@@ -89,6 +90,7 @@ __all__ = [
     "OptimResult", "gradient_descent", "newton", "mse_hessian",
     "nn", "regularization", "l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad",
     "elastic_net_penalty", "elastic_net_penalty_grad", "soft_threshold", "prox_elastic_net",
+    "stats", "Spread", "spread", "PairedComparison", "paired_difference",
 ]
 
 
