@@ -72,7 +72,8 @@ from lossfns.stats import PairedComparison, Spread, paired_difference, spread
 
 __version__ = "0.1.0"
 
-_LAZY = ("active", "atlas", "calibration", "coursework", "data", "decision", "exercises", "keras", "plotting", "torch")
+_LAZY = ("active", "atlas", "calibration", "coursework", "data", "decision", "exercises", "keras", "plotting",
+         "precomputed", "torch")
 
 __all__ = [
     "GradcheckResult", "gradcheck", "check_layer", "numerical_grad", "registry",

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -470,9 +471,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     execute = sub.add_parser("execute", help="for authors: run chapters top to bottom and store them executed")
     execute.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     execute.add_argument("--timeout", type=int, default=600, help="seconds per cell (default: 600)")
+    execute.add_argument("--precompute", action="store_true",
+                         help="recompute and store every multi-seed experiment of lossfns.precomputed.runs")
     args = parser.parse_args(argv)
 
     if args.command == "execute":
+        if args.precompute:
+            from lossfns.precomputed import ENV
+
+            os.environ[ENV] = "all"  # the kernel inherits it
         for path in args.notebooks:
             print(f"{path}: executed in {execute_notebook(path, timeout=args.timeout):.1f} s")
         return 0
