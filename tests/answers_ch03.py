@@ -89,6 +89,15 @@ def _ece_drops_ones(y_true, p, n_bins):
                for b in range(n_bins) if (which == b).any())
 
 
+def _ece_top_label(y_true, p, n_bins):
+    """The top-label ECE of the rows (1 - p, p): confidence max(p, 1 - p), right if that class is the label."""
+    y, p = np.asarray(y_true, dtype=float), np.asarray(p, dtype=float)
+    confidence, correct = np.maximum(p, 1.0 - p), ((p > 0.5) == (y == 1.0)).astype(float)
+    which = np.maximum(np.ceil(confidence * n_bins).astype(int) - 1, 0)
+    return sum((which == b).mean() * abs(correct[which == b].mean() - confidence[which == b].mean())
+               for b in range(n_bins) if (which == b).any())
+
+
 WRONG = {
     "3.1": {
         "naive exp (overflows)": lambda labels, z: float(np.mean(-np.log(_picked(labels, _naive_softmax(z))))),
@@ -122,5 +131,6 @@ WRONG = {
         "bins not weighted by their counts": _ece_unweighted,
         "signed gaps (no absolute value)": _ece_signed,
         "p = 1 dropped": _ece_drops_ones,
+        "top-label ECE instead of the binary one": _ece_top_label,
     },
 }
