@@ -300,6 +300,8 @@ def _section(record: LossRecord, chapters: dict[str, str]) -> list[str]:
         rf"\ell = {record.formula}",
         "$$",
         "",
+        *([] if record.gradient is None else ["Its gradient, which the dashed curve follows along the slice:", "",
+                                               "$$", record.gradient, "$$", ""]),
         f"```{{figure}} atlas/{record.name}.svg",
         f":name: atlas-fig-{record.name.replace('_', '-')}",
         f":alt: {record.name}" + ("" if record.grad is None else " and its derivative"),

@@ -1184,6 +1184,7 @@ _CHAPTER = "03_classification"
 register(LossRecord(
     name="binary_cross_entropy", family="classification", task="binary classification",
     formula=r"-\left[y \log p + (1 - y) \log(1 - p)\right]",
+    gradient=r"\frac{\partial \ell}{\partial p} = \frac{p - y}{p(1 - p)}",
     convex=True, differentiable=True, robust=False,
     fn=binary_cross_entropy, grad=binary_cross_entropy_grad, inputs="binary_prob", chapter=_CHAPTER,
     reference="cox1958",
@@ -1203,6 +1204,10 @@ register(LossRecord(
 register(LossRecord(
     name="categorical_cross_entropy", family="classification", task="multiclass classification",
     formula=r"-\sum_{j=1}^{k} y_j \log p_j",
+    gradient=(
+        r"\frac{\partial \ell}{\partial p_j} = -\frac{y_j}{p_j} + \frac{\sum_i y_i}{\sum_i "
+        r"p_i}\quad\text{(the second term: rows of } p \text{ are renormalised, as in Keras)}"
+    ),
     convex=True, differentiable=True, robust=False,
     fn=categorical_cross_entropy, grad=categorical_cross_entropy_grad, inputs="onehot_prob", chapter=_CHAPTER,
     reference="bridle1990",
@@ -1218,6 +1223,10 @@ register(LossRecord(
 register(LossRecord(
     name="sparse_categorical_cross_entropy", family="classification", task="multiclass classification",
     formula=r"-\log p_{y}",
+    gradient=(
+        r"\frac{\partial \ell}{\partial p_j} = -\frac{\mathbf{1}[j = y]}{p_y} + \frac{1}{\sum_i "
+        r"p_i}\quad\text{(rows of } p \text{ are renormalised)}"
+    ),
     convex=True, differentiable=True, robust=False,
     fn=sparse_categorical_cross_entropy, grad=sparse_categorical_cross_entropy_grad, inputs="sparse_prob",
     chapter=_CHAPTER, reference="bridle1990",
@@ -1233,6 +1242,7 @@ register(LossRecord(
 register(LossRecord(
     name="hinge", family="classification", task="binary classification",
     formula=r"\max(0,\ 1 - y \hat y)",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = -y\,\mathbf{1}[y \hat y < 1]",
     convex=True, differentiable=False, robust=False,
     fn=hinge, grad=hinge_grad, inputs="signed_scores", chapter=_CHAPTER,
     reference="cortes1995",
@@ -1246,6 +1256,7 @@ register(LossRecord(
 register(LossRecord(
     name="squared_hinge", family="classification", task="binary classification",
     formula=r"\max(0,\ 1 - y \hat y)^2",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = -2y\max(0,\ 1 - y \hat y)",
     convex=True, differentiable=True, robust=False,
     fn=squared_hinge, grad=squared_hinge_grad, inputs="signed_scores", chapter=_CHAPTER,
     reference="cortes1995",
@@ -1258,6 +1269,11 @@ register(LossRecord(
 register(LossRecord(
     name="multiclass_hinge", family="classification", task="multiclass classification",
     formula=r"\frac{1}{k} \sum_{j \ne y} \max(0,\ m - \hat y_{y} + \hat y_j)",
+    gradient=(
+        r"\frac{\partial \ell}{\partial \hat y_j} = \frac{1}{k}\mathbf{1}[m - \hat y_y + \hat y_j > 0]\ (j "
+        r"\ne y),\qquad \frac{\partial \ell}{\partial \hat y_y} = -\frac{1}{k}\sum_{j \ne y}\mathbf{1}[m - "
+        r"\hat y_y + \hat y_j > 0]"
+    ),
     convex=True, differentiable=False, robust=False,
     fn=multiclass_hinge, grad=multiclass_hinge_grad, inputs="sparse_scores", chapter=_CHAPTER,
     reference="weston1999",
@@ -1284,6 +1300,10 @@ register(LossRecord(
 register(LossRecord(
     name="focal", family="classification", task="binary classification",
     formula=r"-\alpha_t (1 - p_t)^{\gamma} \log p_t",
+    gradient=(
+        r"\frac{\partial \ell}{\partial p} = \pm\left[\gamma (1 - p_t)^{\gamma - 1} \log p_t - \frac{(1 - "
+        r"p_t)^{\gamma}}{p_t}\right]\alpha_t,\quad + \text{ for } y = 1,\ - \text{ for } y = 0"
+    ),
     convex=False, differentiable=True, robust=False,
     fn=focal, grad=focal_grad, inputs="binary_prob", chapter=_CHAPTER,
     reference="lin2017",

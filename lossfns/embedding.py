@@ -143,6 +143,7 @@ def contrastive_grad(
 register(LossRecord(
     name="contrastive", family="embedding", task="metric learning (pairs)",
     formula=r"y\, d^2 + (1 - y)\max(0,\, m - d)^2",
+    gradient=r"\frac{\partial \ell}{\partial d} = 2y\,d - 2(1 - y)\max(0,\ m - d)",
     convex=True, differentiable=True, robust=False,
     fn=contrastive, grad=contrastive_grad, inputs="pair_distances", chapter=_CHAPTER,
     reference="hadsell2006",
@@ -350,6 +351,10 @@ def triplet_grad(
 register(LossRecord(
     name="triplet", family="embedding", task="metric learning (triplets)",
     formula=r"\max\bigl(0,\, m + \lVert a - p + \epsilon\rVert_p - \lVert a - n + \epsilon\rVert_p\bigr)",
+    gradient=(
+        r"\frac{\partial \ell}{\partial n} = \mathbf{1}[\ell > 0]\,\frac{a - n + \epsilon}{\lVert a - n + "
+        r"\epsilon\rVert_2}\quad(p = 2)"
+    ),
     convex=False, differentiable=False, robust=False,
     fn=triplet, grad=triplet_grad, inputs="triplets", chapter=_CHAPTER,
     reference="schroff2015",
@@ -526,6 +531,11 @@ def cosine_embedding_grad(
 register(LossRecord(
     name="cosine_embedding", family="embedding", task="metric learning (pairs)",
     formula=r"\begin{cases}1 - \cos(a, b) & y = 1\\ \max(0,\, \cos(a, b) - m) & y = -1\end{cases}",
+    gradient=(
+        r"\frac{\partial \ell}{\partial b} = \begin{cases}-g & y = 1\\ \mathbf{1}[\cos(a, b) > m]\,g & y = "
+        r"-1\end{cases},\quad g = \frac{a}{\lVert a\rVert\,\lVert b\rVert} - \cos(a, b)\frac{b}{\lVert "
+        r"b\rVert^2}"
+    ),
     convex=False, differentiable=False, robust=False,
     fn=cosine_embedding, grad=cosine_embedding_grad, inputs="cosine_pairs", chapter=_CHAPTER,
     reference="bromley1993",

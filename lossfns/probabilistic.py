@@ -167,6 +167,11 @@ def gaussian_nll_grad(
 register(LossRecord(
     name="gaussian_nll", family="probabilistic", task="regression with uncertainty",
     formula=r"\tfrac12\left(\log \max(\sigma^2, \epsilon) + \frac{(y - \mu)^2}{\max(\sigma^2, \epsilon)}\right)",
+    gradient=(
+        r"\frac{\partial \ell}{\partial \sigma^2} = \frac12\left(\frac{1}{\sigma^2} - \frac{(y - "
+        r"\mu)^2}{\sigma^4}\right)\ \text{for } \sigma^2 > \epsilon,\qquad \frac{\partial \ell}{\partial \mu} "
+        r"= \frac{\mu - y}{\sigma^2}"
+    ),
     convex=False, differentiable=True, robust=False,
     fn=gaussian_nll, grad=gaussian_nll_grad, inputs="gaussian", chapter="02_regression",
     reference="nix1994",
@@ -296,6 +301,7 @@ def kl_divergence_grad(
 register(LossRecord(
     name="kl_divergence", family="probabilistic", task="distribution matching",
     formula=r"\sum_{j=1}^{k} p_j \log \frac{p_j}{q_j}",
+    gradient=r"\frac{\partial \ell}{\partial q_j} = -\frac{p_j}{q_j}",
     convex=True, differentiable=True, robust=False,
     fn=kl_divergence, grad=kl_divergence_grad, inputs="distributions", chapter="03_classification",
     reference="kullback1951",

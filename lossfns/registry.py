@@ -26,7 +26,10 @@ class LossRecord:
     ``False`` must come with an input that shows it. ``torch_notes`` and
     ``keras_notes`` state, in a sentence or two of Markdown, how the framework
     differs (argument order, reduction, clipping, defaults), or which of its
-    losses only looks like this one; tests run every claim.
+    losses only looks like this one; tests run every claim. ``gradient`` is the
+    per-sample gradient in LaTeX with respect to the input the atlas varies
+    (``None`` exactly when ``grad`` is); tests/test_atlas.py checks it against
+    ``grad``.
     """
 
     name: str
@@ -48,6 +51,7 @@ class LossRecord:
     zero_at_perfect: bool = True
     torch_notes: str = ""
     keras_notes: str = ""
+    gradient: str | None = None
 
 
 #: The perfect prediction of each ``inputs`` kind (Markdown with math), where ``zero_at_perfect`` is judged.

@@ -181,6 +181,7 @@ def mae_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean") -
 register(LossRecord(
     name="mse", family="regression", task="regression",
     formula=r"(\hat y - y)^2",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = 2(\hat y - y)",
     convex=True, differentiable=True, robust=False,
     fn=mse, grad=mse_grad, inputs="real", chapter="01_foundations",
     reference="legendre1805",
@@ -195,6 +196,7 @@ register(LossRecord(
 register(LossRecord(
     name="mae", family="regression", task="regression",
     formula=r"|\hat y - y|",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{sign}(\hat y - y)",
     convex=True, differentiable=False, robust=True,
     fn=mae, grad=mae_grad, inputs="real", chapter="01_foundations",
     reference="laplace1812",
@@ -317,6 +319,7 @@ register(LossRecord(
     name="huber", family="regression", task="regression",
     formula=r"\begin{cases}\tfrac12(\hat y - y)^2 & |\hat y - y| \le \delta\\"
             r" \delta\,(|\hat y - y| - \tfrac12\delta) & \text{otherwise}\end{cases}",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{clip}(\hat y - y,\ -\delta,\ \delta)",
     convex=True, differentiable=True, robust=True,
     fn=huber, grad=huber_grad, inputs="real", chapter="02_regression",
     reference="huber1964",
@@ -447,6 +450,7 @@ def log_cosh_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mea
 register(LossRecord(
     name="log_cosh", family="regression", task="regression",
     formula=r"\log\cosh(\hat y - y)",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \tanh(\hat y - y)",
     convex=True, differentiable=True, robust=True,
     fn=log_cosh, grad=log_cosh_grad, inputs="real", chapter="02_regression",
     reference="neuneier1998",
@@ -560,6 +564,7 @@ def quantile_grad(y_true: ArrayLike, y_pred: ArrayLike, *, q: float = 0.5, reduc
 register(LossRecord(
     name="quantile", family="regression", task="quantile regression",
     formula=r"\max\bigl(q\,(y - \hat y),\ (q - 1)\,(y - \hat y)\bigr)",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \mathbf{1}[\hat y > y] - q",
     convex=True, differentiable=False, robust=True,
     fn=quantile, grad=quantile_grad, inputs="real", chapter="02_regression",
     reference="koenker1978",
@@ -666,6 +671,10 @@ def tukey_grad(y_true: ArrayLike, y_pred: ArrayLike, *, c: float = 4.685, reduct
 register(LossRecord(
     name="tukey", family="regression", task="regression",
     formula=r"\frac{c^2}{6}\Bigl(1 - \bigl(1 - \min(|\hat y - y|/c,\,1)^2\bigr)^3\Bigr)",
+    gradient=(
+        r"\frac{\partial \ell}{\partial \hat y} = (\hat y - y)\bigl(1 - ((\hat y - y)/c)^2\bigr)^2\ \text{for "
+        r"} |\hat y - y| < c,\ 0 \text{ beyond}"
+    ),
     convex=False, differentiable=True, robust=True,
     fn=tukey, grad=tukey_grad, inputs="real", chapter="02_regression",
     reference="beaton1974",
@@ -840,6 +849,7 @@ def poisson_nll_grad(
 register(LossRecord(
     name="poisson_nll", family="regression", task="count regression",
     formula=r"\hat y - y \log(\hat y + \epsilon)",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = 1 - \frac{y}{\hat y + \epsilon}",
     convex=True, differentiable=True, robust=False,
     fn=poisson_nll, grad=poisson_nll_grad, inputs="counts", chapter="02_regression",
     reference="nelder1972",
@@ -1083,6 +1093,10 @@ def general_robust_grad(
 register(LossRecord(
     name="general_robust", family="regression", task="regression",
     formula=r"\frac{|\alpha-2|}{\alpha}\left(\left(\frac{((\hat y - y)/c)^2}{|\alpha-2|}+1\right)^{\alpha/2}-1\right)",
+    gradient=(
+        r"\frac{\partial \ell}{\partial \hat y} = "
+        r"\frac{r}{c}\left(\frac{r^2}{|\alpha-2|}+1\right)^{\alpha/2-1},\quad r = (\hat y - y)/c"
+    ),
     convex=False, differentiable=True, robust=True,
     fn=general_robust, grad=general_robust_grad, inputs="real", chapter="02_regression",
     reference="barron2019",

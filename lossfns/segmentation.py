@@ -293,6 +293,10 @@ def dice_grad(y_true: ArrayLike, y_pred: ArrayLike, *, smooth: float = 1.0, redu
 register(LossRecord(
     name="dice", family="segmentation", task="segmentation",
     formula=r"1 - \frac{2\sum_j y_j \hat y_j + s}{\sum_j y_j + \sum_j \hat y_j + s}",
+    gradient=(
+        r"\frac{\partial \ell}{\partial \hat y_j} = -\frac{2y_j(U + s) - (2I + s)}{(U + s)^2},\quad I = "
+        r"\textstyle\sum_i y_i \hat y_i,\ U = \sum_i y_i + \sum_i \hat y_i"
+    ),
     convex=False, differentiable=True, robust=False,
     fn=dice, grad=dice_grad, inputs="masks", chapter=_CHAPTER,
     reference="milletari2016",
@@ -305,6 +309,10 @@ register(LossRecord(
 register(LossRecord(
     name="tversky", family="segmentation", task="segmentation",
     formula=r"1 - \frac{\mathrm{TP} + s}{\mathrm{TP} + \alpha\,\mathrm{FP} + \beta\,\mathrm{FN} + s}",
+    gradient=(
+        r"\frac{\partial \ell}{\partial \hat y_j} = -\frac{y_j D - (\mathrm{TP} + s)\bigl(y_j + \alpha(1 - "
+        r"y_j) - \beta y_j\bigr)}{D^2},\quad D = \mathrm{TP} + \alpha\,\mathrm{FP} + \beta\,\mathrm{FN} + s"
+    ),
     convex=False, differentiable=True, robust=False,
     fn=tversky, grad=tversky_grad, inputs="masks", chapter=_CHAPTER,
     reference="salehi2017",

@@ -322,6 +322,10 @@ def ctc_grad(
 register(LossRecord(
     name="ctc", family="sequence", task="sequence labelling (unsegmented)",
     formula=r"-\log \sum_{\pi \in \mathcal{B}^{-1}(l)} \prod_{t=1}^{T} p_t(\pi_t)",
+    gradient=(
+        r"\frac{\partial \ell}{\partial \log p_t(k)} = -\gamma_t(k),\quad \gamma_t(k) = \text{the posterior "
+        r"probability that a path of } \mathcal{B}^{-1}(l) \text{ emits } k \text{ at frame } t"
+    ),
     convex=False, differentiable=True, robust=False,
     fn=ctc, grad=ctc_grad, inputs="ctc", chapter=_CHAPTER,
     reference="graves2006",

@@ -143,3 +143,128 @@ def test_atlas_loads_lazily():
     code = "import sys, lossfns; print('matplotlib' in sys.modules); lossfns.atlas; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+# --- the gradient formula printed beside each figure, transcribed to NumPy and checked against the package ---
+
+def _cos_b(a, b):
+    na, nb = np.linalg.norm(a, axis=-1, keepdims=True), np.linalg.norm(b, axis=-1, keepdims=True)
+    cos = np.sum(a * b, axis=-1, keepdims=True) / (na * nb)
+    return cos, a / (na * nb) - cos * b / nb**2
+
+
+def _cosine_embedding(y, a, b, margin):
+    cos, dcos = _cos_b(a, b)
+    return np.where(y[:, None] == 1, -dcos, (cos > margin) * dcos)
+
+
+def _triplet(a, p, n, margin, eps):
+    d_ap, d_an = np.linalg.norm(a - p + eps, axis=-1), np.linalg.norm(a - n + eps, axis=-1)
+    return ((margin + d_ap - d_an) > 0)[:, None] * (a - n + eps) / d_an[:, None]
+
+
+def _tversky(y, q, alpha, beta, s):
+    tp, fp, fn = (np.sum(v, axis=-1, keepdims=True) for v in (y * q, (1 - y) * q, y * (1 - q)))
+    d = tp + alpha * fp + beta * fn + s
+    return -(y * d - (tp + s) * (y + alpha * (1 - y) - beta * y)) / d**2
+
+
+def _dice(y, q, s):
+    i, u = np.sum(y * q, axis=-1, keepdims=True), np.sum(y + q, axis=-1, keepdims=True)
+    return -(2 * y * (u + s) - (2 * i + s)) / (u + s) ** 2
+
+
+def _ctc_posteriors(labels, log_probs, blank):
+    """gamma_t(k): the posterior probability that frame t emits k, by enumerating every path (small T, C only)."""
+    import itertools
+
+    frames, classes = log_probs.shape
+    gamma, total = np.zeros((frames, classes)), 0.0
+    for path in itertools.product(range(classes), repeat=frames):
+        collapsed = [k for i, k in enumerate(path) if k != blank and (i == 0 or k != path[i - 1])]
+        if collapsed == list(labels):
+            weight = np.exp(sum(log_probs[t, k] for t, k in enumerate(path)))
+            total += weight
+            gamma[np.arange(frames), list(path)] += weight
+    return gamma / total
+
+
+def _ctc(labels, log_probs, input_lengths, label_lengths, blank):
+    out = np.zeros_like(log_probs)
+    for i in range(log_probs.shape[1]):
+        out[:, i] = -_ctc_posteriors(labels[i].astype(int), log_probs[:, i], blank)
+    return out
+
+
+def _focal(y, p, gamma):
+    pt = np.where(y == 1, p, 1 - p)
+    return (2 * y - 1) * (gamma * (1 - pt) ** (gamma - 1) * np.log(pt) - (1 - pt) ** gamma / pt)
+
+
+def _multiclass_hinge(y, s, m):
+    k = s.shape[-1]
+    own = s[np.arange(len(y)), y.astype(int)][:, None]
+    active = ((m - own + s) > 0) & (np.arange(k) != y[:, None])
+    out = active / k
+    out[np.arange(len(y)), y.astype(int)] = -active.sum(axis=-1) / k
+    return out
+
+
+def _general_robust(y, q, alpha, c):
+    r = (q - y) / c
+    return r / c * (r**2 / abs(alpha - 2) + 1) ** (alpha / 2 - 1)
+
+
+#: record name -> (index of the gradient, NumPy transcription of ``record.gradient`` from the slice's args)
+TRANSCRIBED = {
+    "mse": (0, lambda y, q: 2 * (q - y)),
+    "mae": (0, lambda y, q: np.sign(q - y)),
+    "huber": (0, lambda y, q: np.clip(q - y, -1.0, 1.0)),
+    "log_cosh": (0, lambda y, q: np.tanh(q - y)),
+    "quantile": (0, lambda y, q: (q > y) - 0.5),
+    "tukey": (0, lambda y, q, c=4.685: np.where(np.abs(q - y) < c, (q - y) * (1 - ((q - y) / c) ** 2) ** 2, 0.0)),
+    "general_robust": (0, lambda y, q: _general_robust(y, q, 1.0, 1.0)),
+    "poisson_nll": (0, lambda y, q: 1 - y / (q + 1e-8)),
+    "gaussian_nll": (1, lambda y, mu, v: 0.5 * (1 / v - (y - mu) ** 2 / v**2)),
+    "binary_cross_entropy": (0, lambda y, p: (p - y) / (p * (1 - p))),
+    "focal": (0, lambda y, p: _focal(y, p, 2.0)),
+    "categorical_cross_entropy": (0, lambda y, p: -y / p + y.sum(-1, keepdims=True) / p.sum(-1, keepdims=True)),
+    "sparse_categorical_cross_entropy": (0, lambda y, p: -(np.arange(p.shape[-1]) == y[:, None]).astype(float) / p
+                                         + 1 / p.sum(-1, keepdims=True)),
+    "hinge": (0, lambda y, s: -y * (y * s < 1)),
+    "squared_hinge": (0, lambda y, s: -2 * y * np.maximum(0, 1 - y * s)),
+    "multiclass_hinge": (0, lambda y, s: _multiclass_hinge(y, s, 1.0)),
+    "kl_divergence": (0, lambda p, q: -p / q),
+    "contrastive": (0, lambda y, d: 2 * y * d - 2 * (1 - y) * np.maximum(0, 1.0 - d)),
+    "cosine_embedding": (1, lambda y, a, b: _cosine_embedding(y, a, b, 0.0)),
+    "triplet": (2, lambda a, p, n: _triplet(a, p, n, 1.0, 1e-6)),
+    "dice": (0, lambda y, q: _dice(y, q, 1.0)),
+    "tversky": (0, lambda y, q: _tversky(y, q, 0.5, 0.5, 1.0)),
+    "ctc": (0, lambda labels, lp, il, ll: _ctc(labels, lp, il, ll, 0)),
+}
+
+
+def test_every_loss_with_a_gradient_prints_its_formula_and_only_those():
+    assert {r.name for r in RECORDS if r.gradient} == {r.name for r in WITH_GRAD} == set(TRANSCRIBED)
+    for r in WITH_GRAD:
+        assert r.gradient.startswith(r"\frac{\partial \ell}{\partial "), r.name
+
+
+@pytest.mark.parametrize("record", WITH_GRAD, ids=[r.name for r in WITH_GRAD])
+def test_the_printed_gradient_formula_is_the_package_gradient(record):
+    """The formula beside the figure, transcribed above, equals ``record.grad`` along the slice (off the kinks)."""
+    index, formula = TRANSCRIBED[record.name]
+    spec = atlas.SLICES[record.inputs]
+    low, high = atlas._RANGES.get(record.name, spec.t)
+    t = low + np.array([0.137, 0.311, 0.529, 0.713, 0.877]) * (high - low)
+    for label, args, directions, _axis in spec.curves(t):
+        assert index in directions
+        grads = record.grad(*args, reduction="sum")
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        np.testing.assert_allclose(grads[index], formula(*args), rtol=1e-9, atol=1e-12, err_msg=label)
+
+
+def test_the_transcription_check_can_fail():
+    index, formula = TRANSCRIBED["mse"]
+    y, q = np.zeros(3), np.array([0.5, 1.0, 2.0])
+    assert not np.allclose(lf.registry.get("mse").grad(y, q, reduction="sum"), (q - y))  # the missing factor 2
