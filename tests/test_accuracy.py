@@ -95,3 +95,11 @@ def test_book_tables_match_the_committed_json():
     spec.loader.exec_module(speed)
     timings = json.loads((results / "speed.json").read_text(encoding="utf-8"))
     assert (results / "speed_table.md").read_text(encoding="utf-8") == speed.table_markdown(timings)
+
+
+def test_float32_sigmoid_saturates_where_the_numerics_page_says():
+    """'a float32 sigmoid rounds to 1 for logits above about 16.7 and is 0 below about -88.7' (numerics page)."""
+    torch = pytest.importorskip("torch")
+    sigmoid = lambda z: torch.sigmoid(torch.tensor(z, dtype=torch.float32)).item()  # noqa: E731
+    assert sigmoid(16.6) < 1.0 and sigmoid(16.7) == 1.0
+    assert sigmoid(-88.7) > 0.0 and sigmoid(-88.8) == 0.0
