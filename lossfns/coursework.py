@@ -10,17 +10,17 @@ it collapsed) whose answer sits between two marker lines::
         # END SOLUTION
 
 :func:`make_student_notebook` replaces each marked block by ``...`` and
-clears every output; :func:`grade` runs submitted notebooks and reads the
-``✓ Exercise …`` / ``✗ Exercise …`` lines that the check cells print.
+clears every output. Grading is :mod:`lossfns.grading`: it runs each submission
+isolated and computes every result itself; what a notebook prints counts for nothing.
 
 Command line (installed as ``lossfns-coursework``)::
 
     lossfns-coursework student --src chapters --out student
-    lossfns-coursework grade submissions/*.ipynb
+    lossfns-coursework grade --chapter 1 --out grades submissions/*.ipynb
     lossfns-coursework execute chapters/01_foundations.ipynb   # authors: store a chapter executed
 
-This module uses the standard library only; :func:`grade` imports
-``nbclient`` when it is called.
+This module uses the standard library only; the ``grade`` command imports
+:mod:`lossfns.grading` when it runs.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 BEGIN = "# BEGIN SOLUTION"
@@ -41,8 +41,6 @@ STUB_COMMENT = "# your code here"
 _BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)#\s*BEGIN SOLUTION\s*$")
 _END_RE = re.compile(r"^[ \t]*#\s*END SOLUTION\s*$")
 _ANY_MARKER_RE = re.compile(r"#\s*(BEGIN|END) SOLUTION")
-_RESULT_RE = re.compile(r"^(?P<mark>[✓✗]) Exercise (?P<id>\S+) \(")
-_CHECK_CALL_RE = re.compile(r"""check\(\s*["'](?P<id>[^"']+)["']""")
 _SKIP_DIRS = {".ipynb_checkpoints", "_build"}
 
 
@@ -294,84 +292,6 @@ def write_student_versions(src_dir: str | Path, out_dir: str | Path) -> list[Pat
     return [target for target, _ in students]
 
 
-def _output_text(output: dict) -> str:
-    if output.get("output_type") == "stream":
-        text = output.get("text", "")
-    else:
-        text = output.get("data", {}).get("text/plain", "")
-    return "".join(text) if isinstance(text, list) else text
-
-
-def _results(nb: dict) -> dict[str, bool]:
-    """Exercise id -> passed, from the check calls and the result lines of an executed notebook."""
-    results: dict[str, bool] = {}
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        for match in _CHECK_CALL_RE.finditer(_source(cell)):
-            results.setdefault(match["id"], False)  # a check that printed nothing did not pass
-        for output in cell.get("outputs", []):
-            for line in _output_text(output).splitlines():
-                found = _RESULT_RE.match(line)
-                if found:
-                    results[found["id"]] = found["mark"] == "✓"
-    return results
-
-
-def _grade_one(path: Path, timeout: int, kernel_name: str | None) -> tuple[dict[str, bool], str | None]:
-    import nbclient
-    import nbformat
-
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # unreadable submission: report it, grade the others
-        return {}, f"could not read: {type(exc).__name__}: {exc}"
-    kernel = kernel_name or nb.metadata.get("kernelspec", {}).get("name", "python3")
-    client = nbclient.NotebookClient(
-        nb, timeout=timeout, allow_errors=True, kernel_name=kernel,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    error = None
-    try:
-        client.execute()
-    except Exception as exc:  # timeout or dead kernel: keep the results printed so far
-        error = f"stopped early: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
-    return _results(nb), error
-
-
-def grade(
-    notebook_paths: Iterable[str | Path], *, timeout: int = 300, kernel_name: str | None = None
-) -> dict[str, dict[str, bool]]:
-    """Execute each notebook and collect its exercise results.
-
-    Each notebook runs top to bottom in a fresh kernel, in its own directory,
-    with errors allowed (a failing cell does not stop the run). Every
-    ``check("<id>", ...)`` call in the notebook yields an entry; it is
-    ``True`` only if the cell printed ``✓ Exercise <id> …``. A check that
-    printed nothing (its cell raised, or never ran) counts as not passed.
-
-    Grading runs the students' code: do it in a container or a throw-away
-    account, not where the code could reach anything valuable.
-
-    Parameters
-    ----------
-    notebook_paths : iterable of str or pathlib.Path
-        The submitted notebooks.
-    timeout : int
-        Seconds each cell may run before the notebook is stopped.
-    kernel_name : str, optional
-        Jupyter kernel to use; by default the notebook's own kernelspec
-        (``python3`` if it names none).
-
-    Returns
-    -------
-    dict
-        ``{notebook path: {exercise id: passed}}`` in the order given. A
-        notebook that cannot be read maps to ``{}``.
-    """
-    return {str(p): _grade_one(Path(p), timeout, kernel_name)[0] for p in notebook_paths}
-
-
 def _tidy_outputs(nb) -> None:
     """Drop per-run metadata and merge stream outputs that arrive split.
 
@@ -425,34 +345,6 @@ def execute_notebook(path: str | Path, *, timeout: int = 600) -> float:
     return elapsed
 
 
-def _id_key(exercise_id: str) -> tuple:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in exercise_id.split("."))
-
-
-def format_table(graded: dict[str, dict[str, bool]], notes: dict[str, str] | None = None) -> str:
-    """The grade table: one row per notebook, ✓/✗ per exercise (``-`` if absent), passed count.
-
-    Examples
-    --------
-    >>> print(format_table({"a.ipynb": {"1.1": True, "1.2": False}, "b.ipynb": {"1.1": True}}))
-    notebook  1.1  1.2  passed
-    a.ipynb   ✓    ✗    1/2
-    b.ipynb   ✓    -    1/1
-    """
-    notes = notes or {}
-    ids = sorted({i for results in graded.values() for i in results}, key=_id_key)
-    rows = [["notebook", *ids, "passed"]]
-    for path, results in graded.items():
-        marks = [("✓" if results[i] else "✗") if i in results else "-" for i in ids]
-        passed = f"{sum(results.values())}/{len(results)}"
-        rows.append([path, *marks, passed + (f"  ({notes[path]})" if path in notes else "")])
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]) - 1)]
-    return "\n".join(
-        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]).rstrip()
-        for row in rows
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``student`` writes student versions, ``grade`` prints a grade table,
     ``execute`` (for authors) stores chapters executed."""
@@ -464,10 +356,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     student = sub.add_parser("student", help="write student versions (solutions stubbed, outputs cleared)")
     student.add_argument("--src", default="chapters", help="folder of chapter notebooks (default: chapters)")
     student.add_argument("--out", default="student", help="folder to write them to (default: student)")
-    grading = sub.add_parser("grade", help="run submitted notebooks and print which exercises pass")
+    grading = sub.add_parser("grade", help="grade submitted notebooks: run each isolated, compute every result")
     grading.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
-    grading.add_argument("--timeout", type=int, default=300, help="seconds per cell (default: 300)")
-    grading.add_argument("--kernel", default=None, help="kernel name (default: the notebook's own)")
+    which = grading.add_mutually_exclusive_group(required=True)
+    which.add_argument("--chapter", type=int, help="grade every exercise of this chapter (e.g. 2: 2.1, 2.2, ...)")
+    which.add_argument("--exercises", help="comma-separated exercise ids, e.g. 1.1,1.3")
+    grading.add_argument("--cases", metavar="FILE", help="instructor's file with hidden CASES (and POINTS)")
+    grading.add_argument("--points", default="", help="points per exercise, e.g. 1.1=2,1.2=3 (default 1 each)")
+    grading.add_argument("--partial", action="store_true", help="points times the share of cases passed")
+    grading.add_argument("--out", default="grades", help="folder for gradebook.csv, gradebook.json, feedback/")
+    grading.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default: 120)")
+    grading.add_argument("--timeout", type=int, default=600, help="seconds per notebook (default: 600)")
+    grading.add_argument("--memory", type=int, default=8192, help="MiB of address space per submission")
     execute = sub.add_parser("execute", help="for authors: run chapters top to bottom and store them executed")
     execute.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     execute.add_argument("--timeout", type=int, default=600, help="seconds per cell (default: 600)")
@@ -494,13 +394,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {len(written)} student notebook(s) to {args.out}")
         return 0
 
-    graded, notes = {}, {}
+    return _grade_command(parser, args)
+
+
+def _grade_command(parser: argparse.ArgumentParser, args) -> int:
+    from lossfns import exercises as ex
+    from lossfns import grading
+
+    if args.chapter is not None:
+        ids = [i for i in ex.ids() if i.split(".")[0] == str(args.chapter)]
+    else:
+        ids = [i.strip() for i in args.exercises.split(",") if i.strip()]
+    unknown = [i for i in ids if i not in ex.ids()]
+    if unknown or not ids:
+        parser.exit(2, f"lossfns-coursework: error: unknown or no exercises: {', '.join(unknown) or '(none)'}\n")
+    try:
+        hidden, points = grading.load_instructor_file(args.cases)
+        for item in filter(None, args.points.split(",")):
+            key, _, value = item.partition("=")
+            points[key.strip()] = float(value)
+    except (OSError, ValueError, KeyError) as exc:
+        parser.exit(2, f"lossfns-coursework: error: {exc}\n")
+    limits = grading.Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.timeout, memory_mib=args.memory)
+    grades = []
     for path in args.notebooks:
-        results, error = _grade_one(Path(path), args.timeout, args.kernel)
-        graded[path] = results
-        if error:
-            notes[path] = error
-    print(format_table(graded, notes))
+        grade = grading.grade_one(path, ids, hidden=hidden, points=points, partial=args.partial, limits=limits)
+        grades.append(grade)
+        marks = " ".join(f"{i}:{grade.points[i]:g}" for i in ids)
+        print(f"{path}: {marks}  total {grade.total:g}" + (f"  ({grade.reason})" if grade.reason else ""))
+    written = grading.write_gradebook(grades, args.out, ids, points=points)
+    print(f"gradebook: {written['csv']}, {written['json']}; feedback notebooks in {written['feedback']}")
+    if grades:
+        print("isolation: " + "; ".join(grades[-1].isolation))
     return 0
 
 

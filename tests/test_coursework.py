@@ -4,7 +4,6 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -268,46 +267,6 @@ def test_student_versions_of_the_chapters_hold_no_solution_code(tmp_path):
                 assert "solution" not in cell.metadata.get("tags", [])
 
 
-# --- grading -------------------------------------------------------------------------------------
-
-def test_results_are_read_from_outputs_and_missing_checks_fail():
-    nb = _nb(
-        {**_code('lf.exercises.check("1.1", f)'), "outputs": [
-            {"output_type": "execute_result", "execution_count": 1, "metadata": {},
-             "data": {"text/plain": ["✗ Exercise 1.1 (MSE by hand): 2 of 5 cases failed\n", "  - case 'a'"]}}]},
-        {**_code("r = lf.exercises.check('1.2', g)\nprint(r)"), "outputs": [
-            {"output_type": "stream", "name": "stdout", "text": "✓ Exercise 1.2 (gradient): all 5 cases pass\n"}]},
-        {**_code('lf.exercises.check("1.3", h)'), "outputs": [
-            {"output_type": "error", "ename": "NameError", "evalue": "h", "traceback": []}]},
-    )
-    assert cw._results(nb) == {"1.1": False, "1.2": True, "1.3": False}
-
-
-def test_grade_runs_student_and_solution_versions(tmp_path):
-    student = tmp_path / "student.ipynb"
-    student.write_text(json.dumps(cw.make_student_notebook(load(DEMO))), encoding="utf-8")
-    result = cw.grade([DEMO, student], timeout=120)
-    assert result == {str(DEMO): {"1.1": True}, str(student): {"1.1": False}}
-
-
-def test_grade_reports_unreadable_notebooks(tmp_path):
-    broken = tmp_path / "broken.ipynb"
-    broken.write_text("{not json", encoding="utf-8")
-    assert cw.grade([broken]) == {str(broken): {}}
-
-
-def test_format_table():
-    table = cw.format_table(
-        {"alice.ipynb": {"1.10": True, "1.2": False}, "bob.ipynb": {"1.2": True}},
-        {"bob.ipynb": "stopped early: CellTimeoutError"},
-    )
-    assert table.splitlines() == [
-        "notebook     1.2  1.10  passed",
-        "alice.ipynb  ✗    ✓     1/2",
-        "bob.ipynb    ✓    -     1/1  (stopped early: CellTimeoutError)",
-    ]
-
-
 # --- command line --------------------------------------------------------------------------------
 
 def test_cli_student_via_python_m(tmp_path):
@@ -327,16 +286,6 @@ def test_cli_student_error_exits_nonzero(tmp_path, capsys):
         cw.main(["student", "--src", str(tmp_path / "missing"), "--out", str(tmp_path / "out")])
     assert exit_info.value.code == 1
     assert "lossfns-coursework: error: write_student_versions: src_dir" in capsys.readouterr().err
-
-
-def test_cli_grade_prints_table_and_exits_zero(monkeypatch, capsys):
-    fake = {"a.ipynb": ({"1.1": True, "1.2": False}, None), "b.ipynb": ({}, "could not read: JSONDecodeError")}
-    monkeypatch.setattr(cw, "_grade_one", lambda path, timeout, kernel: fake[str(path)])
-    assert cw.main(["grade", "a.ipynb", "b.ipynb", "--timeout", "10"]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["notebook", "1.1", "1.2", "passed"]
-    assert out[1].split() == ["a.ipynb", "✓", "✗", "1/2"]
-    assert re.match(r"b\.ipynb\s+-\s+-\s+0/0\s+\(could not read: JSONDecodeError\)$", out[2])
 
 
 def test_importing_coursework_stays_light():

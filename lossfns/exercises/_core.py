@@ -36,7 +36,8 @@ import numpy as np
 
 __all__ = [
     "ATOL", "RTOL", "Case", "CaseFailed", "CheckResult", "Exercise",
-    "check", "describe", "expect_array", "expect_number", "get", "ids", "register",
+    "Outcome", "check", "describe", "expect_array", "expect_number", "get", "ids", "judge_outcomes",
+    "register", "run_case",
 ]
 
 RTOL = 1e-7
@@ -95,6 +96,11 @@ class CheckResult:
     title: str
     n_cases: int
     failures: list[str] = field(default_factory=list)
+    n_passed: int | None = None  # cases passed; ``None``: n_cases - len(failures)
+
+    @property
+    def cases_passed(self) -> int:
+        return self.n_cases - len(self.failures) if self.n_passed is None else self.n_passed
 
     @property
     def passed(self) -> bool:
@@ -207,41 +213,74 @@ def check(exercise_id: str, candidate: Callable) -> CheckResult:
     ✗ Exercise 1.1 (MSE by hand): case 'lists': returned None — did you replace the `...`?
     """
     exercise = get(exercise_id)
-    n = len(exercise.cases)
     if not callable(candidate):
         message = f"expected the function {exercise.function}, got {type(candidate).__name__}"
-        return CheckResult(exercise.id, exercise.title, n, [message])
-    failures = []
-    for case in exercise.cases:
-        shown = describe(exercise.params, case.args)
-        try:
-            _run_case(candidate, case, exercise.params)
-        except _ReturnedNothing as exc:
-            failures.append(f"case {case.name!r}: {exc}")
-            break  # a stub fails every case the same way; one message is enough
-        except CaseFailed as exc:
-            failures.append(f"case {case.name!r} failed for {shown}: {exc}")
-    return CheckResult(exercise.id, exercise.title, n, failures)
+        return CheckResult(exercise.id, exercise.title, len(exercise.cases), [message])
+    outcomes = [run_case(candidate, case, exercise.params) for case in exercise.cases]
+    return judge_outcomes(exercise, exercise.cases, outcomes)
 
 
-def _run_case(candidate: Callable, case: Case, params: tuple[str, ...]) -> None:
+@dataclass(frozen=True)
+class Outcome:
+    """What a candidate did on one case: returned ``value``, or raised (``raised`` holds the class
+    names of the exception and its bases, ``error`` its one-line text); ``mutated`` names an
+    argument it changed in place. The grader receives outcomes from the student's kernel and
+    judges them itself with :func:`judge_outcomes`."""
+
+    value: Any = None
+    raised: tuple[str, ...] = ()
+    error: str = ""
+    mutated: str | None = None
+
+
+def run_case(candidate: Callable, case: Case, params: tuple[str, ...]) -> Outcome:
+    """Call ``candidate`` on a copy of the case's arguments and record what it did."""
     args = copy.deepcopy(case.args)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             got = candidate(*args)
     except Exception as exc:  # the candidate's own error is the feedback
-        if case.raises is not None and isinstance(exc, case.raises):
+        return Outcome(raised=tuple(k.__name__ for k in type(exc).__mro__), error=_exception_text(exc))
+    for name, before, after in zip(params, case.args, args, strict=True):
+        if not _unchanged(before, after):
+            return Outcome(value=got, mutated=name)
+    return Outcome(value=got)
+
+
+def judge_outcomes(exercise: Exercise, cases, outcomes) -> CheckResult:
+    """The :class:`CheckResult` of ``outcomes`` (one per case, or ``None`` for a case that never ran)."""
+    failures, passed, stub = [], 0, False
+    for case, outcome in zip(cases, outcomes, strict=True):
+        shown = describe(exercise.params, case.args)
+        try:
+            _judge(case, outcome)
+            passed += 1
+        except _ReturnedNothing as exc:
+            if not stub:  # a stub fails every case the same way; one message is enough
+                failures.append(f"case {case.name!r}: {exc}")
+            stub = True
+        except CaseFailed as exc:
+            if not stub:
+                failures.append(f"case {case.name!r} failed for {shown}: {exc}")
+    return CheckResult(exercise.id, exercise.title, len(cases), failures, passed)
+
+
+def _judge(case: Case, outcome: Outcome | None) -> None:
+    if outcome is None:
+        raise CaseFailed("it did not finish (time limit, or the kernel stopped)")
+    if outcome.raised:
+        if case.raises is not None and case.raises.__name__ in outcome.raised:
             return
         expected = f"expected {case.raises.__name__}, but it " if case.raises else ""
-        raise CaseFailed(f"{expected}raised {_exception_text(exc)}") from None
+        raise CaseFailed(f"{expected}raised {outcome.error}")
+    got = outcome.value
     if case.raises is not None:
         raise CaseFailed(f"expected {case.raises.__name__}, but it returned {_fmt(got)}")
     if got is None or got is Ellipsis:
         raise _ReturnedNothing(f"returned {got!r} — did you replace the `...`?")
-    for name, before, after in zip(params, case.args, args, strict=True):
-        if not _unchanged(before, after):
-            raise CaseFailed(f"it changed its argument {name} in place; work on a copy instead")
+    if outcome.mutated:
+        raise CaseFailed(f"it changed its argument {outcome.mutated} in place; work on a copy instead")
     case.judge(got, case.args)
 
 
