@@ -813,7 +813,9 @@ def run(
         If ``model_factory`` is not callable or its model has no ``predict_proba``.
     ValueError
         For an unknown ``strategy``, sizes that do not fit the pool, shapes
-        that do not fit together or non-finite features.
+        that do not fit together, non-finite features, or an initial set of a
+        single class that the model cannot be fitted to (the message names
+        ``initial_size`` and ``seed``).
 
     Examples
     --------
@@ -861,7 +863,17 @@ def _loop(fn, model_factory, pool, y_pool, test, y_test_pos, classes, strategy, 
     accuracy, log_loss, queried = np.empty(rounds + 1), np.empty(rounds + 1), []
     for r in range(rounds + 1):
         rows = np.asarray(order)
-        model = _fit(fn, model_factory, pool[rows], y_pool[rows])
+        try:
+            model = _fit(fn, model_factory, pool[rows], y_pool[rows])
+        except ValueError as exc:
+            present = np.unique(y_pool[rows])
+            if r > 0 or present.size > 1:
+                raise
+            raise ValueError(  # e.g. LogisticRegression: "needs samples of at least 2 classes"
+                f"{fn}: the random initial set of initial_size = {initial_size} points drawn with seed = {seed} "
+                f"holds only class {present[0]!r}, and this model cannot be fitted to one class; raise "
+                f"initial_size, choose another seed, or use a model that can (the estimator said: {exc})"
+            ) from exc
         accuracy[r], log_loss[r] = _evaluate(fn, model, test, y_test_pos, classes)
         if r == rounds:
             break

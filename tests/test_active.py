@@ -474,3 +474,20 @@ def test_active_is_lazy_and_imports_numpy_only():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert lf.active is A
+
+
+def test_run_refuses_an_initial_set_of_one_class_with_a_message_naming_it():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    lr = lambda: LogisticRegression(max_iter=500)  # noqa: E731
+    one_class = [s for s in range(40)
+                 if np.unique(y[:400][np.random.default_rng(s).choice(400, size=6, replace=False)]).size == 1]
+    assert one_class, "some seed of 40 draws 6 labels of one class"
+    seed = one_class[0]
+    with pytest.raises(ValueError, match=rf"initial_size = 6 points drawn with seed = {seed} holds only class"):
+        A.run(lr, X[:400], y[:400], X[400:], y[400:], strategy="margin", initial_size=6, batch_size=3, rounds=1,
+              seed=seed)
+    two_classes = next(s for s in range(40) if s not in one_class)
+    result = A.run(lr, X[:400], y[:400], X[400:], y[400:], strategy="margin", initial_size=6, batch_size=3,
+                   rounds=1, seed=two_classes)
+    assert result.n_labels.tolist() == [6, 9]
