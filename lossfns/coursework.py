@@ -9,9 +9,12 @@ it collapsed) whose answer sits between two marker lines::
         return np.mean((np.asarray(y_pred) - y_true) ** 2)
         # END SOLUTION
 
-:func:`make_student_notebook` replaces each marked block by ``...`` and
-clears every output. Grading is :mod:`lossfns.grading`: it runs each submission
-isolated and computes every result itself; what a notebook prints counts for nothing.
+:func:`make_student_notebook` replaces each marked block by ``...``, replaces
+the model answer of each written question (a markdown cell tagged
+``written-answer`` whose metadata ``lossfns.written`` names the exercise) by an
+empty answer cell with the same metadata, and clears every output. Grading is
+:mod:`lossfns.grading`: it runs each submission isolated and computes every
+result itself; what a notebook prints counts for nothing.
 
 Command line (installed as ``lossfns-coursework``)::
 
@@ -37,6 +40,8 @@ BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 SOLUTION_TAG = "solution"
 STUB_COMMENT = "# your code here"
+WRITTEN_TAG = "written-answer"
+ANSWER_PLACEHOLDER = "*Write your answer here.*"
 
 _BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)#\s*BEGIN SOLUTION\s*$")
 _END_RE = re.compile(r"^[ \t]*#\s*END SOLUTION\s*$")
@@ -170,14 +175,32 @@ def _stub_solution(text: str, where: str) -> str:
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
+def written_id(cell: dict) -> str | None:
+    """The exercise id of a written-answer cell (``metadata.lossfns.written``), else ``None``."""
+    meta = cell.get("metadata", {}).get("lossfns", {})
+    value = meta.get("written") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _answer_cell(cell: dict, where: str) -> str:
+    """The student's empty answer cell that replaces a model answer."""
+    exercise = written_id(cell)
+    if cell.get("cell_type") != "markdown" or exercise is None:
+        raise ValueError(f"{where}: a cell tagged {WRITTEN_TAG!r} must be markdown with metadata "
+                         "lossfns.written naming its exercise, e.g. {'lossfns': {'written': '1.4'}}")
+    return f"**Your answer to the written question of exercise {exercise}:**\n\n{ANSWER_PLACEHOLDER}\n"
+
+
 def make_student_notebook(nb: dict, *, name: str = "notebook") -> dict:
     """Return the student version of a notebook (a new dict; ``nb`` is not modified).
 
     In each code cell tagged ``solution`` the lines from ``# BEGIN SOLUTION``
     to ``# END SOLUTION`` become ``# your code here`` and ``...`` at the
     marker's indentation, and the ``solution`` and ``hide-input`` tags are
-    removed (students must see the stub). Every code cell loses its outputs,
-    execution count and execution timing. Markdown cells are not changed.
+    removed (students must see the stub). A markdown cell tagged ``written-answer``
+    (a model answer) becomes an empty answer cell that keeps its tag and metadata, so
+    the grader finds the student's answer. Every code cell loses its outputs,
+    execution count and execution timing. Other markdown cells are not changed.
 
     Parameters
     ----------
@@ -211,9 +234,12 @@ def make_student_notebook(nb: dict, *, name: str = "notebook") -> dict:
         raise ValueError(f"make_student_notebook: {name} is not a notebook (no list of cells)")
     student = copy.deepcopy(nb)
     for index, cell in enumerate(student["cells"]):
+        where = f"make_student_notebook: {name}, cell {index}"
+        if WRITTEN_TAG in _tags(cell):
+            _set_source(cell, _answer_cell(cell, where))
+            continue
         if cell.get("cell_type") != "code":
             continue
-        where = f"make_student_notebook: {name}, cell {index}"
         tags = _tags(cell)
         text = _source(cell)
         if SOLUTION_TAG in tags:

@@ -26,6 +26,7 @@ import csv
 import inspect
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -41,7 +42,8 @@ import numpy as np
 
 from lossfns.exercises import _core
 
-__all__ = ["Limits", "SubmissionGrade", "grade_submissions", "load_instructor_file", "write_gradebook"]
+__all__ = ["Limits", "SubmissionGrade", "grade_submissions", "load_instructor_file", "write_gradebook",
+           "written_answers"]
 
 
 # --- tagged JSON: the only format in which values cross between grader and kernel --------------
@@ -290,6 +292,7 @@ class SubmissionGrade:
     seconds: float = 0.0
     isolation: list = field(default_factory=list)
     executed: dict | None = None
+    written: dict = field(default_factory=dict)  # exercise id -> the student's answer ("" if none)
 
     @property
     def total(self) -> float:
@@ -339,6 +342,23 @@ def _cleared(path: Path) -> dict:
     return nb
 
 
+def written_answers(nb, exercise_ids: Sequence[str]) -> dict[str, str]:
+    """The student's answer to the written question of each exercise in ``exercise_ids`` that has
+    one: the text of the markdown cell whose metadata ``lossfns.written`` names it ("" when the cell
+    is missing or still holds the placeholder; several cells are joined)."""
+    from lossfns.coursework import ANSWER_PLACEHOLDER, written_id
+
+    answers = {i: [] for i in exercise_ids if _core.get(i).question}
+    for cell in nb.cells:
+        exercise = written_id(cell) if cell.cell_type == "markdown" else None
+        if exercise in answers:
+            text = cell.source.replace(ANSWER_PLACEHOLDER, "")
+            text = re.sub(r"^\*\*Your answer to the written question of exercise [\w.]+:\*\*", "", text.strip())
+            if text.strip():
+                answers[exercise].append(text.strip())
+    return {i: "\n\n".join(parts) for i, parts in answers.items()}
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
@@ -360,7 +380,9 @@ def grade_one(path: str | Path, exercise_ids: Sequence[str], *, hidden: dict | N
         grade.reason = f"not graded: {exc}" if isinstance(exc, ValueError) and "the file is" in str(exc) \
             else f"not graded: could not read the notebook ({_one_line(exc)})"
         grade.points = {e.id: 0.0 for e in exercises}
+        grade.written = {e.id: "" for e in exercises if e.question}
         return grade
+    grade.written = written_answers(nb, exercise_ids)
     folder = Path(tempfile.mkdtemp(prefix="lossfns-grade-"))
     token = secrets.token_hex(16)
     try:
@@ -445,16 +467,24 @@ def _feedback(grade: SubmissionGrade, nb_source: Path) -> dict:
     for exercise_id, result in grade.results.items():
         lines.append(f"* **{exercise_id}** — {grade.points[exercise_id]:g} point(s): "
                      + repr(result).replace("\n", "\n  "))
+    for exercise_id, answer in grade.written.items():
+        lines.append(f"* **written {exercise_id}** — marked by hand; your answer "
+                     + ("is in the notebook." if answer else "was not found (no text in the answer cell)."))
     nb.cells.append(nbformat.v4.new_markdown_cell("\n".join(lines)))
     return nb
 
 
 def write_gradebook(grades: Sequence[SubmissionGrade], out_dir: str | Path, exercise_ids: Sequence[str], *,
-                    points: dict | None = None, written: Sequence[str] = ()) -> dict[str, Path]:
-    """``gradebook.csv`` and ``gradebook.json`` (one row per submission) and ``feedback/<name>.ipynb``."""
+                    points: dict | None = None, written: Sequence[str] | None = None) -> dict[str, Path]:
+    """``gradebook.csv`` and ``gradebook.json`` (one row per submission), ``feedback/<name>.ipynb``,
+    and ``written/<id>.md`` per written question: every submission's answer under the question and
+    the model answer's location, for marking by hand. ``written`` defaults to the exercises in
+    ``exercise_ids`` that have a question; their CSV columns are left empty for the marker."""
     import nbformat
 
     out, points = Path(out_dir), points or {}
+    if written is None:
+        written = [i for i in exercise_ids if _core.get(i).question]
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     maximum = float(sum(points.get(i, 1) for i in exercise_ids))
     rows, records = [], []
@@ -470,7 +500,8 @@ def write_gradebook(grades: Sequence[SubmissionGrade], out_dir: str | Path, exer
                                           "passed": bool(grade.results.get(i)) if grade.results.get(i) else False,
                                           "feedback": repr(grade.results[i]) if i in grade.results else ""}
                                       for i in exercise_ids},
-                        "written": {w: None for w in written}})
+                        "written": {w: {"question": _core.get(w).question, "answer": grade.written.get(w, ""),
+                                        "points": None} for w in written}})
         feedback = _feedback(grade, Path(grade.submission))
         (out / "feedback" / name).write_text(nbformat.writes(feedback), encoding="utf-8")
     with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as handle:
@@ -480,7 +511,17 @@ def write_gradebook(grades: Sequence[SubmissionGrade], out_dir: str | Path, exer
         writer.writeheader()
         writer.writerows(rows)
     (out / "gradebook.json").write_text(json.dumps(records, indent=1, ensure_ascii=False), encoding="utf-8")
-    return {"csv": out / "gradebook.csv", "json": out / "gradebook.json", "feedback": out / "feedback"}
+    if written:
+        (out / "written").mkdir(exist_ok=True)
+    for w in written:
+        lines = [f"# Written question of exercise {w}", "", _core.get(w).question, "",
+                 f"(Model answer: the cell after the check of exercise {w} in the chapter.)", ""]
+        for grade in grades:
+            answer = grade.written.get(w, "")
+            lines += [f"## {Path(grade.submission).name}", "", answer or "*(no answer)*", ""]
+        (out / "written" / f"{w}.md").write_text("\n".join(lines), encoding="utf-8")
+    return {"csv": out / "gradebook.csv", "json": out / "gradebook.json", "feedback": out / "feedback",
+            "written": out / "written"}
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:

@@ -1,12 +1,16 @@
 """Tests of lossfns.coursework: setup cell, student versions, grading and the command line."""
 from __future__ import annotations
 
+import ast
 import copy
 import importlib.util
+import io
 import json
+import re
 import shutil
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import nbformat
@@ -294,3 +298,106 @@ def test_importing_coursework_stays_light():
             "if m in sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+# --- stubs state what to compute, never how ---------------------------------------------------------
+
+# Formula syntax in a stub's docstring or comments: powers, matrix products, comparisons, a function
+# applied to an argument, or an arithmetic operator between two operands.
+FORMULA = re.compile(r"\*\*|\^|@|[<>=!]=|[<>]\s*\w|\b(?:exp|log|sqrt|min|max|sign|abs|softmax|mean|sum|where)\s*\("
+                     r"|[\w)\]]\s*[*/]\s*[\w(]|[\w)\]]\s+[-+]\s+[\w(]")
+CODE_TOKEN = re.compile(r"\d+\.\d+|\w+|\*\*|[^\s\w]")
+
+
+def code_tokens(text: str) -> list[str]:
+    """Tokens with the spellings that do not change a formula normalised away (np., ^, 1.0)."""
+    text = re.sub(r"\bnp\.", "", text).replace("^", "**")
+    return [re.sub(r"^(\d+)\.0$", r"\1", t) for t in CODE_TOKEN.findall(text)]
+
+
+def stub_prose(stub: str) -> list[str]:
+    """The docstrings and comments of a stubbed solution cell (the stub marker excluded)."""
+    tree = ast.parse(stub)
+    texts = [ast.get_docstring(node) or "" for node in ast.walk(tree)
+             if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+    texts += [tok.string.lstrip("#").strip() for tok in tokenize.generate_tokens(io.StringIO(stub).readline)
+              if tok.type == tokenize.COMMENT and tok.string.strip() != cw.STUB_COMMENT]
+    return [t for t in texts if t]
+
+
+def giveaways(solution_cell: str, where: str) -> list[str]:
+    """Docstring or comment text of the student's stub that gives the solution away."""
+    stub = cw._stub_solution(solution_cell, where)
+    solution = solution_cell.split(cw.BEGIN, 1)[1]
+    tokens = code_tokens(solution)
+    grams = {tuple(tokens[i:i + 4]) for i in range(len(tokens) - 3)}
+    found = []
+    for text in stub_prose(stub):
+        if FORMULA.search(text):
+            found.append(f"{where}: formula in {text!r}")
+        words = code_tokens(text)
+        shared = [g for g in (tuple(words[i:i + 4]) for i in range(len(words) - 3)) if g in grams]
+        if shared:
+            found.append(f"{where}: solution code {' '.join(shared[0])!r} in {text!r}")
+    return found
+
+
+def test_giveaway_detector_catches_a_formula_and_copied_code():
+    cell = ('def tukey_weights(r, c):\n    """psi(r) / r of Tukey\'s biweight: (1 - (r/c)^2)^2 inside c."""\n'
+            f"    {cw.BEGIN}\n    u = np.asarray(r) / c\n    return np.where(np.abs(u) < 1.0, (1.0 - u**2) ** 2, 0.0)\n"
+            f"    {cw.END}\n")
+    assert len(giveaways(cell, "demo")) == 2        # the formula, and the code it shares with the solution
+    copied = cell.replace('"""psi(r) / r of Tukey\'s biweight: (1 - (r/c)^2)^2 inside c."""',
+                          "# hint: np.abs(u) < 1.0 keeps the inliers")
+    assert any("solution code" in g for g in giveaways(copied, "demo"))
+    words = cell.replace("psi(r) / r of Tukey's biweight: (1 - (r/c)^2)^2 inside c.",
+                         "IRLS weights of Tukey's biweight with tuning constant c.")
+    assert giveaways(words, "demo") == []
+
+
+@pytest.mark.skipif(not chapter_notebooks(), reason="no chapter notebooks yet")
+def test_stub_docstrings_and_comments_do_not_give_the_answer():
+    found = []
+    for chapter in chapter_notebooks():
+        for index, cell in enumerate(load(chapter)["cells"]):
+            if "solution" in cell.get("metadata", {}).get("tags", []):
+                found += giveaways(source(cell), f"{chapter.name} cell {index}")
+    assert found == [], "\n".join(found)
+
+
+# --- written questions -------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not chapter_notebooks(), reason="no chapter notebooks yet")
+def test_every_written_question_has_one_model_answer_after_its_check_and_students_get_an_empty_cell(tmp_path):
+    from lossfns.exercises import _core
+
+    with_question = {i for i in _core.ids() if _core.get(i).question}
+    assert len(with_question) >= 7
+    found = {}
+    for chapter in chapter_notebooks():
+        cells = load(chapter)["cells"]
+        for index, cell in enumerate(cells):
+            if cw.WRITTEN_TAG not in cell.get("metadata", {}).get("tags", []):
+                continue
+            exercise = cw.written_id(cell)
+            assert exercise in with_question, f"{chapter.name} cell {index}: {exercise!r} has no question"
+            assert exercise not in found, f"two model answers for {exercise}"
+            found[exercise] = chapter
+            assert f'lf.exercises.check("{exercise}"' in source(cells[index - 1]), "model answer follows the check"
+            task = source(cells[index - 3])
+            assert f"### Exercise {exercise}" in task and _core.get(exercise).question in task
+            assert ":class: dropdown" in source(cell)  # collapsed in the book
+    assert set(found) == with_question
+    cw.write_student_versions(CHAPTERS, tmp_path)
+    for exercise, chapter in found.items():
+        model = next(source(c) for c in load(chapter)["cells"] if cw.written_id(c) == exercise)
+        student = [c for c in load(tmp_path / chapter.name)["cells"] if cw.written_id(c) == exercise]
+        assert len(student) == 1 and cw.ANSWER_PLACEHOLDER in source(student[0])
+        body = [line for line in model.splitlines()[3:] if len(line) > 20]
+        assert not any(line in all_code(load(tmp_path / chapter.name)) for line in body), exercise
+
+
+def test_a_written_answer_cell_without_its_exercise_is_refused():
+    cell = {"cell_type": "markdown", "metadata": {"tags": [cw.WRITTEN_TAG]}, "source": "answer"}
+    with pytest.raises(ValueError, match="lossfns.written"):
+        cw.make_student_notebook({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]})

@@ -223,3 +223,34 @@ def test_cli_grade_writes_the_gradebook(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cw.main(["grade", str(sub), "--exercises", "9.9"])
 
+
+
+def test_written_questions_reach_the_gradebook_for_marking_by_hand(tmp_path):
+    """Exercise 1.4 has a written question: the student's answer cell (as the student version
+    makes it) is collected, not judged; a missing cell gives an empty answer."""
+    student_cell = cw.make_student_notebook({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "id": "w", "metadata": {"lossfns": {"written": "1.4"}, "tags": [cw.WRITTEN_TAG]},
+         "source": "model answer: n / sigma_max^2"}]})["cells"][0]
+    assert "sigma" not in student_cell["source"] and cw.ANSWER_PLACEHOLDER in student_cell["source"]
+    answered = _demo()
+    answer = nbformat.from_dict(student_cell)
+    answer.source = answer.source.replace(cw.ANSWER_PLACEHOLDER, "The eigenvalues of H are 2 s_i^2 / n.")
+    answered.cells.append(answer)
+    placeholder_only = _demo()
+    placeholder_only.cells.append(nbformat.from_dict(student_cell))
+    paths = []
+    for name, nb in [("answered", answered), ("placeholder_only", placeholder_only), ("no_cell", _demo())]:
+        paths.append(tmp_path / f"{name}.ipynb")
+        nbformat.write(nb, paths[-1])
+    grades = grading.grade_submissions(paths, ["1.1", "1.4"], limits=LIMITS)
+    assert [g.written for g in grades] == [{"1.4": "The eigenvalues of H are 2 s_i^2 / n."}, {"1.4": ""}, {"1.4": ""}]
+    assert [g.points for g in grades] == [{"1.1": 1.0, "1.4": 0.0}] * 3  # the answer earns no automatic points
+    out = grading.write_gradebook(grades, tmp_path / "out", ["1.1", "1.4"])
+    with open(out["csv"], encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["written 1.4"] for r in rows] == ["", "", ""] and rows[0]["max"] == "2"  # for the marker to fill
+    record = json.loads(out["json"].read_text(encoding="utf-8"))[0]["written"]["1.4"]
+    assert record["answer"].startswith("The eigenvalues") and record["points"] is None
+    assert "largest singular value" in record["question"]
+    sheet = (out["written"] / "1.4.md").read_text(encoding="utf-8")
+    assert sheet.count("## ") == 3 and sheet.count("*(no answer)*") == 2

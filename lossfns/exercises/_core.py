@@ -75,13 +75,19 @@ class Case:
 
 @dataclass(frozen=True)
 class Exercise:
-    """An exercise: its id (``"1.1"``), title, the function the student writes, and its cases."""
+    """An exercise: its id (``"1.1"``), title, the function the student writes, and its cases.
+
+    ``question`` is the exercise's written question, if it has one: the chapter holds its
+    model answer in a markdown cell tagged ``written-answer`` (removed from the student
+    version), and the grader lists the student's answer for marking by hand.
+    """
 
     id: str
     title: str
     function: str
     params: tuple[str, ...]
     cases: tuple[Case, ...]
+    question: str = ""
 
 
 @dataclass(frozen=True)

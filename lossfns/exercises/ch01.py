@@ -153,4 +153,8 @@ register(Exercise(
     function="max_stable_lr",
     params=("X",),
     cases=_lr_cases(),
+    question=(
+        'How can the bound be written with the largest singular value of X, and why does gradient '
+        'descent diverge above it?'
+    ),
 ))

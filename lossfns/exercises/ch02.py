@@ -87,6 +87,10 @@ register(Exercise(
         Case("q = 0.75, even sample", (np.array([10.0, 20.0, 30.0, 40.0, 50.0, 60.0]), 0.75),
              _judge_best_constant),
     ),
+    question=(
+        'At which sorted target does the slope of the mean pinball loss change sign, and why is '
+        "NumPy's default np.quantile not always a minimiser?"
+    ),
 ))
 
 

@@ -94,6 +94,10 @@ register(Exercise(
     function="kl_divergence_by_hand",
     params=("p", "q"),
     cases=_kl_cases(),
+    question=(
+        "Which of the checker's cases would catch an implementation of KL(q || p) instead of KL(p "
+        '|| q), and why does one of them not?'
+    ),
 ))
 
 

@@ -171,4 +171,5 @@ register(Exercise(
         Case("three tasks", (np.array([1.0, 0.05, 10.0]), np.array([0.0, -3.0, 2.3])), _judge_uncertainty),
         Case("at the optimum s = log L", (np.array([0.5, 2.0]), np.log([0.5, 2.0])), _judge_uncertainty),
     ),
+    question='Why can the checker evaluate the uncertainty-weighted loss with lf.gaussian_nll?',
 ))

@@ -52,6 +52,10 @@ register(Exercise(
         Case("a very strong penalty", (_X_TALL, 100.0 * _Y_TALL, 1e6), _judge_ridge),
         Case("one feature", (np.array([[1.0], [2.0], [3.0]]), np.array([2.0, 4.0, 7.0]), 2.0), _judge_ridge),
     ),
+    question=(
+        'What is the closed form, why does it exist for d > n, and which alpha matches the '
+        "chapter's convention MSE + lambda |w|^2?"
+    ),
 ))
 
 

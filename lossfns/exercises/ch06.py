@@ -52,6 +52,7 @@ register(Exercise(
         Case("one huge layer, one tiny layer", ([np.array([1e6, -1e6]), np.array([1e-6])], 10.0), _judge_clip),
         Case("all zeros", ([np.zeros(3), np.zeros((2, 2))], 1.0), _judge_clip),
     ),
+    question="Why is clipping each layer's gradient on its own not the same as clipping by the global norm?",
 ))
 
 

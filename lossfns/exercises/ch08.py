@@ -80,6 +80,7 @@ register(Exercise(
         Case("everybody churns: contact everyone", (np.ones(4), np.array([0.0, 0.05, 0.9, 0.3]), CHURN_COST),
              _judge_threshold),
     ),
+    question='Why do only the scores themselves, and one threshold above all of them, need to be tried?',
 ))
 
 
