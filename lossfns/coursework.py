@@ -20,6 +20,7 @@ Command line (installed as ``lossfns-coursework``)::
 
     lossfns-coursework student --src chapters --out student
     lossfns-coursework grade --chapter 1 --out grades submissions/*.ipynb
+    lossfns-coursework gradescope --chapter 1 --out autograder.zip   # the same grading on Gradescope
     lossfns-coursework execute chapters/01_foundations.ipynb   # authors: store a chapter executed
 
 This module uses the standard library only; the ``grade`` command imports
@@ -373,7 +374,7 @@ def execute_notebook(path: str | Path, *, timeout: int = 600) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``student`` writes student versions, ``grade`` prints a grade table,
-    ``execute`` (for authors) stores chapters executed."""
+    ``gradescope`` writes an autograder zip, ``execute`` (for authors) stores chapters executed."""
     parser = argparse.ArgumentParser(
         prog="lossfns-coursework",
         description="Make student versions of the course notebooks, and grade submissions.",
@@ -384,16 +385,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     student.add_argument("--out", default="student", help="folder to write them to (default: student)")
     grading = sub.add_parser("grade", help="grade submitted notebooks: run each isolated, compute every result")
     grading.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
-    which = grading.add_mutually_exclusive_group(required=True)
-    which.add_argument("--chapter", type=int, help="grade every exercise of this chapter (e.g. 2: 2.1, 2.2, ...)")
-    which.add_argument("--exercises", help="comma-separated exercise ids, e.g. 1.1,1.3")
-    grading.add_argument("--cases", metavar="FILE", help="instructor's file with hidden CASES (and POINTS)")
-    grading.add_argument("--points", default="", help="points per exercise, e.g. 1.1=2,1.2=3 (default 1 each)")
-    grading.add_argument("--partial", action="store_true", help="points times the share of cases passed")
+    _grading_options(grading)
     grading.add_argument("--out", default="grades", help="folder for gradebook.csv, gradebook.json, feedback/")
-    grading.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default: 120)")
-    grading.add_argument("--timeout", type=int, default=600, help="seconds per notebook (default: 600)")
-    grading.add_argument("--memory", type=int, default=8192, help="MiB of address space per submission")
+    scope = sub.add_parser("gradescope", help="write a Gradescope autograder zip that grades the same way")
+    _grading_options(scope)
+    scope.add_argument("--src", default="chapters", help="folder of chapter notebooks (default: chapters)")
+    scope.add_argument("--out", default="autograder.zip", help="the zip to write (default: autograder.zip)")
     execute = sub.add_parser("execute", help="for authors: run chapters top to bottom and store them executed")
     execute.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     execute.add_argument("--timeout", type=int, default=600, help="seconds per cell (default: 600)")
@@ -423,6 +420,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _grade_command(parser, args)
 
 
+def _grading_options(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--chapter", type=int, help="grade every exercise of this chapter (e.g. 2: 2.1, 2.2, ...)")
+    which.add_argument("--exercises", help="comma-separated exercise ids, e.g. 1.1,1.3")
+    parser.add_argument("--cases", metavar="FILE", help="instructor's file with hidden CASES (and POINTS)")
+    parser.add_argument("--points", default="", help="points per exercise, e.g. 1.1=2,1.2=3 (default 1 each)")
+    parser.add_argument("--partial", action="store_true", help="points times the share of cases passed")
+    parser.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default: 120)")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per notebook (default: 600)")
+    parser.add_argument("--memory", type=int, default=8192, help="MiB of address space per submission")
+
+
 def _grade_command(parser: argparse.ArgumentParser, args) -> int:
     from lossfns import exercises as ex
     from lossfns import grading
@@ -442,6 +451,16 @@ def _grade_command(parser: argparse.ArgumentParser, args) -> int:
     except (OSError, ValueError, KeyError) as exc:
         parser.exit(2, f"lossfns-coursework: error: {exc}\n")
     limits = grading.Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.timeout, memory_mib=args.memory)
+    if args.command == "gradescope":
+        from lossfns.gradescope import build_autograder
+
+        try:
+            out = build_autograder(args.out, ids, chapters_dir=args.src, cases=args.cases, points=points,
+                                   partial=args.partial, limits=limits)
+        except (OSError, ValueError) as exc:
+            parser.exit(2, f"lossfns-coursework: error: {exc}\n")
+        print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment")
+        return 0
     grades = []
     for path in args.notebooks:
         grade = grading.grade_one(path, ids, hidden=hidden, points=points, partial=args.partial, limits=limits)

@@ -202,6 +202,52 @@ def _isolation_command(folder: Path) -> tuple[list[str], list[str]]:
                 "the grader's user can, reach the network, and leave processes behind"]
 
 
+_USER_PROBE: dict = {}
+
+
+def _unprivileged_user(name: str = "nobody") -> tuple[tuple[int, int] | None, str]:
+    """``((uid, gid), note)`` of the user the worker drops to when the grader runs as root, or
+    ``(None, note)`` saying why it cannot: not root, no such user, or this Python (with nbclient,
+    ipykernel and lossfns) is not readable by that user, e.g. when it lives under ``/root``."""
+    if name in _USER_PROBE:
+        return _USER_PROBE[name]
+    if sys.platform != "linux" or os.geteuid() != 0:
+        found = (None, "runs as the grader's own user (not root)")
+    else:
+        import pwd
+
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            found = (None, f"stays root: there is no user {name!r}")
+        else:
+            def as_user():
+                os.setgroups([])
+                os.setgid(entry.pw_gid)
+                os.setuid(entry.pw_uid)
+
+            try:
+                probe = subprocess.run([sys.executable, "-c", "import nbclient, ipykernel, lossfns"],
+                                       capture_output=True, preexec_fn=as_user, cwd="/",
+                                       env={"PATH": os.environ.get("PATH", "")}, timeout=120).returncode
+            except (OSError, subprocess.SubprocessError):
+                probe = -1
+            unreadable = (f"stays root: user {name!r} cannot run {sys.executable} with nbclient, ipykernel and "
+                          "lossfns (not readable by it)")
+            found = (((entry.pw_uid, entry.pw_gid), f"runs as the unprivileged user {name!r}")
+                     if probe == 0 else (None, unreadable))
+    _USER_PROBE[name] = found
+    return found
+
+
+def _drop_to(user: list | None) -> None:
+    """In the worker: become the unprivileged user (after the mounts, before any submission code)."""
+    if user:
+        os.setgroups([])
+        os.setgid(user[1])
+        os.setuid(user[0])
+
+
 def _read_only_except(folder: Path) -> list[str]:
     """Inside the worker's mount namespace: remount everything read-only except ``folder``."""
     notes = []
@@ -251,6 +297,7 @@ def _worker(spec: dict) -> None:
     notes = _read_only_except(folder) if spec.get("isolate") else []
     limits = Limits(**spec["limits"])
     _set_limits(limits)
+    _drop_to(spec.get("user"))
     os.environ.clear()
     os.environ.update(_kernel_env(folder))
     os.chdir(folder)
@@ -388,8 +435,14 @@ def grade_one(path: str | Path, exercise_ids: Sequence[str], *, hidden: dict | N
     try:
         (folder / "submission.ipynb").write_text(nbformat.writes(nb), encoding="utf-8")
         prefix, grade.isolation = _isolation_command(folder)
+        user, note = _unprivileged_user()
+        grade.isolation.append(note)
+        if user:
+            for item in (folder, *folder.rglob("*")):
+                os.chown(item, *user)
         spec = {
             "folder": str(folder), "token": token, "isolate": bool(prefix), "limits": limits.__dict__,
+            "user": list(user) if user else None,
             "exercises": [{"id": e.id, "function": e.function, "params": list(e.params),
                            "cases": [encode(c.args) for c in cases[e.id]],
                            "path": str(folder / f".outcome-{token}-{e.id}.json")} for e in exercises],

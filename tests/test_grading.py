@@ -254,3 +254,42 @@ def test_written_questions_reach_the_gradebook_for_marking_by_hand(tmp_path):
     assert "largest singular value" in record["question"]
     sheet = (out["written"] / "1.4.md").read_text(encoding="utf-8")
     assert sheet.count("## ") == 3 and sheet.count("*(no answer)*") == 2
+
+
+def test_the_submission_runs_as_an_unprivileged_user_whenever_the_grader_says_so(tmp_path):
+    """As root, the worker drops to 'nobody' when that user can run the grading Python; the
+    isolation note must say which happened, and the submission's own uid must agree with it.
+    .ci/run provides such a Python (LOSSFNS_GRADER_PYTHON), since this one may live under /root."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    secret_dir = Path(tempfile.mkdtemp())  # mode 700, owned by the grader's user
+    (secret_dir / "answers.txt").write_text("the instructor's answers", encoding="utf-8")
+    nb = _demo()
+    nb.cells.insert(2, nbformat.v4.new_code_cell(
+        "import os\nprint('uid', os.getuid())\n"
+        f"try:\n    open({str(secret_dir / 'answers.txt')!r}).read()\n    print('read the secret')\n"
+        "except OSError as exc:\n    print(type(exc).__name__)"))
+    nbformat.write(nb, tmp_path / "sub.ipynb")
+    python = os.environ.get("LOSSFNS_GRADER_PYTHON", sys.executable)
+    script = ("import json, sys\nfrom lossfns import grading\n"
+              "limits = grading.Limits(cell_seconds=30, notebook_seconds=90)\n"
+              "g = grading.grade_one(sys.argv[1], ['1.1'], limits=limits)\n"
+              "out = ''.join(o.get('text', '') for c in g.executed.cells if c.cell_type == 'code' for o in c.outputs)\n"
+              "print(json.dumps({'points': g.points, 'isolation': g.isolation, 'printed': out}))")
+    done = subprocess.run([python, "-c", script, str(tmp_path / "sub.ipynb")], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["points"] == {"1.1": 1.0}
+    note = next(n for n in report["isolation"] if "user" in n or "root" in n)
+    uid = int(report["printed"].split("uid ")[1].split()[0])
+    if note.startswith("runs as the unprivileged user"):
+        assert uid == 65534 and "PermissionError" in report["printed"]
+    elif note.startswith("stays root"):
+        assert uid == 0 and "read the secret" in report["printed"]  # the guide says so
+        pytest.skip(note)
+    else:
+        assert note.startswith("runs as the grader's own user") and uid == os.getuid()
