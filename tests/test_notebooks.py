@@ -106,3 +106,38 @@ def test_setup_cell_installs_from_the_configured_repository_only_when_missing():
 def test_chapter_is_valid_nbformat(path):
     nbformat = pytest.importorskip("nbformat")
     nbformat.validate(nbformat.read(path, as_version=4))
+
+
+# A figure's text alternative says what is plotted and what to notice; a file name or path is not one.
+_NOT_ALT = __import__("re").compile(r"(\.\./|_images/|\b[\w-]+\.(png|svg|jpe?g|pdf)\b|^[0-9a-f]{16,}$)", 2)
+
+
+def alt_problems(nb: dict, name: str) -> list[str]:
+    """Every cell that shows an image has myst-nb alt text that describes it (not a path)."""
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        images = [o for o in cell.get("outputs", []) if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
+        if cell["cell_type"] != "code" or not images:
+            continue
+        mystnb = cell.get("metadata", {}).get("mystnb", {})
+        alt = (mystnb.get("image", {}) or {}).get("alt") or (mystnb.get("figure", {}) or {}).get("alt") or ""
+        if len(alt.split()) < 12:
+            found.append(f"{name} cell {i}: a figure without a text alternative of a sentence or more ({alt!r})")
+        elif _NOT_ALT.search(alt):
+            found.append(f"{name} cell {i}: the alt text looks like a file name or path ({alt[:60]!r})")
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_figure_has_a_text_alternative(path):
+    assert alt_problems(json.loads(path.read_text(encoding="utf-8")), path.name) == []
+
+
+def test_alt_text_check_catches_missing_short_and_path_alternatives():
+    figure = {"cell_type": "code", "outputs": [{"output_type": "display_data", "data": {"image/png": "iVBOR"}}]}
+    cells = [dict(figure, metadata={}), dict(figure, metadata={"mystnb": {"image": {"alt": "a plot"}}}),
+             dict(figure, metadata={"mystnb": {"image": {"alt": "see ../_images/5e5b0c9d1a2b3c4d5e6f.png for "
+                                                          "the curve of the loss against the step size here"}}}),
+             dict(figure, metadata={"mystnb": {"image": {"alt": "The loss falls from 2.3 to 0.1 over 50 epochs "
+                                                          "while the validation loss levels off at 0.4."}}})]
+    assert [p.split(":")[0] for p in alt_problems({"cells": cells}, "nb")] == ["nb cell 0", "nb cell 1", "nb cell 2"]
