@@ -166,4 +166,8 @@ register(Exercise(
         Case("five members, four items, four classes", (_RNG.dirichlet(np.ones(4), size=(5, 4)),),
              _judge_vote_entropy),
     ),
+    question=(
+        'Why does a committee that agrees on an unsure prediction score 0, and what does that say '
+        'about vote entropy as a query strategy?'
+    ),
 ))
