@@ -11,7 +11,12 @@ Each page is visited once; the checks are separate tests over the same visit:
 no console errors, no failed requests, nothing requested from another host,
 every image loaded, math typeset by the local MathJax and no raw TeX
 delimiters left, and on notebook pages a Colab link built from
-``_config.yml``.
+``_config.yml``. Accessibility (issue 20): axe-core's WCAG 2.1 A/AA rules
+report nothing critical or serious on any page (axe-core comes from the npm
+registry, installed by ``.ci/run`` into ``.ci/node_modules``, or
+``$LOSSFNS_AXE``), no page is wider than a 390 px phone screen, formulas are
+not Tab stops unless they scroll, and on pages of every kind each Tab stop
+shows a focus ring.
 
 The browser is ``$LOSSFNS_CHROMIUM`` or ``/usr/bin/chromium`` (Debian package
 ``chromium``); Playwright never downloads one. Without it these tests skip,
@@ -55,6 +60,13 @@ CHROMIUM_ARGS = [
 ]
 #: Milliseconds to wait for a page, for MathJax and for images.
 TIMEOUT_MS = 30_000
+#: axe-core's browser bundle (npm package ``axe-core``), never fetched at run time.
+AXE = Path(os.environ.get("LOSSFNS_AXE", ROOT / ".ci" / "node_modules" / "axe-core" / "axe.min.js"))
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: Findings of impact "minor" or "moderate" that stay, each with the reason (none at present).
+AXE_ALLOWED: dict[str, str] = {}
+#: A phone's viewport width in CSS pixels (an iPhone 12 to 15).
+PHONE_PX = 390
 
 
 def _missing(reason: str) -> None:
@@ -204,6 +216,8 @@ class Visit:
     external_requests: list[str] = field(default_factory=list)
     responses: dict[str, int] = field(default_factory=dict)
     state: dict = field(default_factory=dict)
+    axe: list = field(default_factory=list)
+    math_tab_stops: list = field(default_factory=list)
 
 
 #: Runs in the page once it has loaded: waits for images and MathJax, then
@@ -251,6 +265,39 @@ async (timeoutMs) => {
 """
 
 
+_AXE = r"""
+async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                                        nodes: v.nodes.map((n) => n.html.slice(0, 160))}));
+}
+"""
+
+#: Formulas in the tab order that do not scroll: MathJax's default makes every formula a Tab stop.
+_MATH_TAB_STOPS = r"""
+() => [...document.querySelectorAll("mjx-container[tabindex], mjx-container [tabindex]")]
+  .filter((el) => el.tabIndex >= 0 && !(el.scrollWidth > el.clientWidth + 1))
+  .map((el) => el.textContent.slice(0, 60))
+"""
+
+#: The focused element and how its focus shows: an outline, or a box-shadow ring (the theme's links).
+_FOCUSED = r"""
+() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el), r = el.getBoundingClientRect();
+  const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2;
+  // a box-shadow ring: a visible colour and some length of at least 1px (the spread)
+  const ring = s.boxShadow !== "none" && !/^rgba\([^)]*,\s*0\)/.test(s.boxShadow) &&
+               /\b[1-9]\d*(\.\d+)?px/.test(s.boxShadow.replace(/rgba?\([^)]*\)/g, ""));
+  return {what: `${el.tagName.toLowerCase()}.${String(el.className).split(" ")[0]} ` +
+                `"${(el.getAttribute("aria-label") || el.textContent || "").trim().slice(0, 40)}"`,
+          key: `${el.tagName}|${el.id}|${el.getAttribute("href")}|${Math.round(r.top + scrollY)}|${Math.round(r.left)}`,
+          shown: outline || ring, visible: r.width > 0 && r.height > 0};
+}
+"""
+
+
 def _is_local(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in LOCAL_SCHEMES or parts.hostname in LOCAL_HOSTS
@@ -266,7 +313,7 @@ def _meta_refresh(html_file: Path) -> str | None:
     return match.group(1) if match else None
 
 
-def visit_page(browser, url: str, redirect: str | None = None) -> Visit:
+def visit_page(browser, url: str, redirect: str | None = None, axe: str | None = None) -> Visit:
     """Open ``url`` with every non-local request aborted; record what happened.
 
     ``redirect`` is where a meta-refresh page sends the browser: the checks
@@ -307,6 +354,10 @@ def visit_page(browser, url: str, redirect: str | None = None) -> Visit:
             page.wait_for_url(urljoin(url, redirect), wait_until="load", timeout=TIMEOUT_MS)
         seen.state = page.evaluate(_INSPECT, TIMEOUT_MS)
         page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+        if axe is not None:
+            page.add_script_tag(content=axe)
+            seen.axe = page.evaluate(_AXE, AXE_TAGS)
+        seen.math_tab_stops = page.evaluate(_MATH_TAB_STOPS)
     finally:
         context.close()
     return seen
@@ -316,11 +367,12 @@ def visit_page(browser, url: str, redirect: str | None = None) -> Visit:
 def visits(browser, site: Path, base_url: str):
     """Each page is opened once, on first use, and shared by all its checks."""
     cache: dict[str, Visit] = {}
+    axe = AXE.read_text(encoding="utf-8") if AXE.is_file() else None
 
     def get(page: str) -> Visit:
         if page not in cache:
             redirect = _meta_refresh(site / page)
-            cache[page] = visit_page(browser, base_url + page, redirect)
+            cache[page] = visit_page(browser, base_url + page, redirect, axe)
         return cache[page]
 
     return get
@@ -407,3 +459,87 @@ def test_mathjax_is_served_locally(site: Path, visits, base_url: str) -> None:
     fetched_fonts = {u: s for u, s in seen.responses.items() if u.startswith(font_base)}
     assert fetched_fonts, "MathJax fetched no font from the site's _static"
     assert set(fetched_fonts.values()) <= {200, 304}
+
+
+# --------------------------------------------------------------------------
+# Accessibility (issue 20)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_axe_finds_nothing_critical_or_serious(visits, page: str) -> None:
+    if not AXE.is_file():
+        _missing(f"axe-core not found at {AXE}: `npm install --prefix .ci axe-core` (as .ci/run does)")
+    violations = visits(page).axe
+    grave = [f"{v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]})"
+             for v in violations if v["impact"] in ("critical", "serious")]
+    assert grave == []
+    unexplained = [v["id"] for v in violations if v["id"] not in AXE_ALLOWED]
+    assert unexplained == [], "minor findings must be fixed or listed in AXE_ALLOWED with a reason"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_formulas_are_not_tab_stops(visits, page: str) -> None:
+    assert visits(page).math_tab_stops == []
+
+
+@pytest.fixture(scope="session")
+def phone(browser, site: Path, base_url: str):
+    """Each page opened once in a 390 px wide viewport, after images and MathJax."""
+    cache: dict[str, int] = {}
+
+    def width(page: str) -> int:
+        if page not in cache:
+            context = browser.new_context(viewport={"width": PHONE_PX, "height": 844}, service_workers="block")
+            context.route("**/*", lambda route: route.continue_() if _is_local(route.request.url) else route.abort())
+            tab = context.new_page()
+            try:
+                tab.goto(base_url + page, wait_until="load", timeout=TIMEOUT_MS)
+                redirect = _meta_refresh(site / page)
+                if redirect is not None:
+                    tab.wait_for_url(urljoin(base_url + page, redirect), wait_until="load", timeout=TIMEOUT_MS)
+                tab.evaluate(_INSPECT, TIMEOUT_MS)  # images decoded, MathJax done
+                cache[page] = tab.evaluate("() => document.documentElement.scrollWidth")
+            finally:
+                context.close()
+        return cache[page]
+
+    return width
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_is_wider_than_a_phone(phone, page: str) -> None:
+    assert phone(page) <= PHONE_PX
+
+
+#: One page of every kind: the landing page, a chapter with formulas, tables and figures, the
+#: generated atlas, the references, a long Markdown page, the glossary and Sphinx's search page.
+FOCUS_PAGES = ["intro.html", "chapters/02_regression.html", "chapters/appendix/atlas.html",
+               "chapters/appendix/references.html", "chapters/appendix/coursework.html",
+               "chapters/appendix/glossary.html", "search.html"]
+
+
+@pytest.mark.parametrize("page", FOCUS_PAGES)
+def test_every_tab_stop_shows_its_focus(browser, base_url: str, page: str) -> None:
+    assert page in PAGES
+    context = browser.new_context(service_workers="block")
+    context.route("**/*", lambda route: route.continue_() if _is_local(route.request.url) else route.abort())
+    tab = context.new_page()
+    try:
+        tab.goto(base_url + page, wait_until="load", timeout=TIMEOUT_MS)
+        tab.evaluate(_INSPECT, TIMEOUT_MS)
+        seen, unseen = set(), []
+        for _ in range(2000):  # until the focus comes round to the first stop again
+            tab.keyboard.press("Tab")
+            focused = tab.evaluate(_FOCUSED)
+            if focused is None:
+                continue
+            if focused["key"] in seen:
+                break
+            seen.add(focused["key"])
+            if focused["visible"] and not focused["shown"]:
+                unseen.append(focused["what"])
+    finally:
+        context.close()
+    assert len(seen) >= 10, "the keyboard reached almost nothing"
+    assert unseen == [], f"{len(unseen)} of {len(seen)} Tab stops show no focus ring"
