@@ -134,3 +134,78 @@ WRONG = {
         "top-label ECE instead of the binary one": _ece_top_label,
     },
 }
+
+
+def _sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))
+
+
+def _logistic_fit(s, targets, *, intercept=True):
+    """(a, b) minimising the mean cross-entropy of sigmoid(a s + b) against targets in [0, 1]."""
+    from scipy.optimize import minimize
+    s, t = np.asarray(s, dtype=float), np.asarray(targets, dtype=float)
+    X = np.column_stack([s, np.ones_like(s)]) if intercept else s[:, None]
+
+    def loss_and_grad(theta):
+        z = X @ theta
+        loss = np.mean(t * np.logaddexp(0.0, -z) + (1 - t) * np.logaddexp(0.0, z))
+        return loss, X.T @ (_sigmoid(z) - t) / len(t)
+
+    theta = minimize(loss_and_grad, np.zeros(X.shape[1]), jac=True, method="BFGS", options={"gtol": 1e-13}).x
+    return theta if intercept else np.array([theta[0], 0.0])
+
+
+def platt_fit(scores, y):
+    return tuple(float(v) for v in _logistic_fit(scores, y))
+
+
+def _platt_least_squares(scores, y):
+    """Fits the sigmoid by the squared error (the Brier score) instead of the log loss."""
+    from scipy.optimize import minimize
+    s, t = np.asarray(scores, dtype=float), np.asarray(y, dtype=float)
+    return minimize(lambda ab: np.mean((_sigmoid(ab[0] * s + ab[1]) - t) ** 2), [1.0, 0.0], method="BFGS",
+                    options={"gtol": 1e-12}).x
+
+
+def _platt_smoothed_targets(scores, y):
+    """Platt's (1999) regularised targets (N+ + 1) / (N+ + 2) and 1 / (N- + 2), not the labels themselves."""
+    t = np.asarray(y, dtype=float)
+    n_pos, n_neg = t.sum(), t.size - t.sum()
+    return _logistic_fit(scores, np.where(t == 1, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2)))
+
+
+_MEAN = {"gaussian": lambda eta: eta, "bernoulli": _sigmoid, "poisson": np.exp}
+
+
+def glm_gradient(family, A, y, w):
+    A = np.asarray(A, dtype=float)
+    eta = A @ np.asarray(w, dtype=float)
+    return A.T @ (_MEAN[family](eta) - np.asarray(y, dtype=float)) / len(eta)
+
+
+def _glm_link_slope_kept(family, A, y, w):
+    """The chain rule through the output layer kept, as for a non-canonical pairing: (mu - y) mu'(eta)."""
+    A = np.asarray(A, dtype=float)
+    eta = A @ np.asarray(w, dtype=float)
+    mu = _MEAN[family](eta)
+    slope = {"gaussian": np.ones_like(eta), "bernoulli": mu * (1 - mu), "poisson": mu}[family]
+    return A.T @ ((mu - np.asarray(y, dtype=float)) * slope) / len(eta)
+
+
+REFERENCE.update({"3.5": platt_fit, "3.6": glm_gradient})
+
+WRONG.update({
+    "3.5": {
+        "no intercept b": lambda s, y: _logistic_fit(s, y, intercept=False),
+        "least squares instead of the log loss": _platt_least_squares,
+        "Platt's smoothed targets": _platt_smoothed_targets,
+        "labels flipped (fits 1 - y)": lambda s, y: _logistic_fit(s, 1.0 - np.asarray(y, dtype=float)),
+    },
+    "3.6": {
+        "Gaussian from lf.mse_grad (twice the canonical gradient)": lambda f, A, y, w: glm_gradient(f, A, y, w)
+        * (2.0 if f == "gaussian" else 1.0),
+        "sum instead of mean (missing 1/n)": lambda f, A, y, w: glm_gradient(f, A, y, w) * np.shape(A)[0],
+        "sign flipped (y - mu)": lambda f, A, y, w: -glm_gradient(f, A, y, w),
+        "slope of the output layer kept": _glm_link_slope_kept,
+    },
+})
