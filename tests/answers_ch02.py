@@ -6,6 +6,7 @@ checks that every reference passes its checker and every wrong answer fails it.
 import math
 
 import numpy as np
+from scipy import optimize
 
 
 def huber_by_hand(y_true, y_pred, delta):
@@ -34,8 +35,26 @@ def tukey_weights(r, c):
     return np.where(np.abs(u) < 1.0, (1.0 - u**2) ** 2, 0.0)
 
 
+def huber_location(y, delta):
+    y = np.asarray(y, dtype=float)
+
+    def slope(c):  # derivative of the summed Huber loss of the constant c
+        return float(np.sum(np.clip(c - y, -delta, delta)))
+
+    return float(optimize.brentq(slope, y.min(), y.max(), xtol=1e-14)) if np.ptp(y) > 0 else float(y[0])
+
+
+def _huber_irls(y, delta, steps):
+    y = np.asarray(y, dtype=float)
+    c = float(np.median(y))
+    for _ in range(steps):
+        w = np.minimum(1.0, delta / np.maximum(np.abs(y - c), 1e-300))
+        c = float(np.sum(w * y) / np.sum(w))
+    return c
+
+
 REFERENCE = {"2.1": huber_by_hand, "2.2": pinball_grad, "2.3": best_constant, "2.4": poisson_nll_by_hand,
-             "2.5": tukey_weights}
+             "2.5": tukey_weights, "2.6": huber_location}
 
 WRONG = {
     "2.1": {
@@ -69,5 +88,12 @@ WRONG = {
         "psi instead of psi / r": lambda r, c: np.asarray(r) * tukey_weights(r, c),
         "no rejection beyond c": lambda r, c: (1.0 - (np.asarray(r) / c) ** 2) ** 2,
         "bracket not squared": lambda r, c: np.where(np.abs(np.asarray(r)) < c, 1.0 - (np.asarray(r) / c) ** 2, 0.0),
+    },
+    "2.6": {
+        "the mean": lambda y, d: float(np.mean(y)),
+        "the median": lambda y, d: float(np.median(y)),
+        "IRLS stopped after 3 steps": lambda y, d: _huber_irls(y, d, 3),
+        "delta ignored (always 1)": lambda y, d: huber_location(y, 1.0),
+        "sign error (location of -y)": lambda y, d: huber_location(-np.asarray(y, dtype=float), d),
     },
 }

@@ -5,7 +5,7 @@ import numpy as np
 
 from lossfns.exercises._core import Case, CaseFailed, Exercise, _as_number, _fmt, expect_array, expect_number, register
 from lossfns.gradcheck import numerical_grad
-from lossfns.regression import huber, poisson_nll, quantile, tukey_grad
+from lossfns.regression import huber, huber_grad, poisson_nll, quantile, tukey_grad
 
 
 def _judge_huber(got, args) -> None:
@@ -135,5 +135,37 @@ register(Exercise(
         Case("a zero residual", (np.array([0.0, 1.0, -1.0]), 2.0), _judge_tukey_weights),
         Case("mixed, c = 1", (np.array([-1.5, -0.9, 0.2, 0.99, 1.01, 3.0]), 1.0), _judge_tukey_weights),
         Case("exactly c", (np.array([2.5, -2.5]), 2.5), _judge_tukey_weights),
+    ),
+))
+
+
+def _judge_huber_location(got, args) -> None:
+    y, delta = args
+    y = np.asarray(y, dtype=np.float64)
+    c = _as_number(got)
+    # The mean Huber loss of a constant is convex and differentiable in c, so c minimises it exactly
+    # when the derivative vanishes there (on a flat stretch every point does).
+    slope = float(np.mean(huber_grad(y, np.full(y.shape, c), delta=delta, reduction="none")))
+    if not abs(slope) <= 1e-9 * delta:
+        raise CaseFailed(f"expected a constant at which the mean Huber loss has derivative 0, "
+                         f"but at c = {_fmt(c)} its derivative is {slope:.3g}")
+
+
+_SKEWED = np.round(np.random.default_rng(21).exponential(size=40), 3)  # a fixed right-skewed sample
+
+register(Exercise(
+    id="2.6",
+    title="Huber location of a sample",
+    function="huber_location",
+    params=("y", "delta"),
+    cases=(
+        Case("symmetric sample", (np.array([-2.0, -1.0, 0.0, 1.0, 2.0]), 1.0), _judge_huber_location),
+        Case("one outlier", (np.array([1.0, 2.0, 2.5, 4.0, 100.0]), 1.0), _judge_huber_location),
+        Case("skewed sample, delta = 0.5", (_SKEWED, 0.5), _judge_huber_location),
+        Case("delta larger than every residual", (np.array([0.0, 1.0, 5.0]), 10.0), _judge_huber_location),
+        Case("two clusters (an interval minimises)", (np.array([0.0, 0.0, 10.0, 10.0]), 1.0),
+             _judge_huber_location),
+        Case("skewed sample, delta = 0.01", (_SKEWED, 0.01), _judge_huber_location),
+        Case("a list far from 0", ([1000.0, 1001.0, 1003.0, 1010.0, 1030.0], 2.0), _judge_huber_location),
     ),
 ))
