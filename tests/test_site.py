@@ -40,8 +40,10 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import yaml
+from browser import missing as _missing
 
 ROOT = Path(__file__).resolve().parents[1]
+
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -50,14 +52,6 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
 MATHJAX_DIR = Path("_static", "mathjax", "es5")
 FONT_DIR = MATHJAX_DIR / "output" / "chtml" / "fonts" / "woff-v2"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 #: Milliseconds to wait for a page, for MathJax and for images.
 TIMEOUT_MS = 30_000
 #: axe-core's browser bundle (npm package ``axe-core``), never fetched at run time.
@@ -67,13 +61,6 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_ALLOWED: dict[str, str] = {}
 #: A phone's viewport width in CSS pixels (an iPhone 12 to 15).
 PHONE_PX = 390
-
-
-def _missing(reason: str) -> None:
-    """Skip locally, fail in CI: the browser tests must run in CI."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the browser tests must not be skipped)")
-    pytest.skip(reason)
 
 
 # --------------------------------------------------------------------------
@@ -186,24 +173,6 @@ def base_url(site: Path):
 # --------------------------------------------------------------------------
 # Browser
 # --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser():
-    chromium = os.environ.get("LOSSFNS_CHROMIUM", "/usr/bin/chromium")
-    if not Path(chromium).is_file():
-        _missing(
-            f"Chromium not found at {chromium}: install Debian's `chromium` package "
-            "or set LOSSFNS_CHROMIUM to its executable"
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -r requirements.txt)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @dataclass
