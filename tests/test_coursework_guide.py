@@ -32,15 +32,15 @@ def test_walkthrough_runs_as_written(registry, capsys):
     record, answers, check_cell = _snippets()
     namespace: dict = {}
     exec(compile(record, "coursework.md: record", "exec"), namespace)
-    exercise = ex.get("2.6")
+    exercise = ex.get("2.7")
     assert exercise.function == "mae_by_hand" and len(exercise.cases) >= 4
 
     tests_ns: dict = {"np": np, "REFERENCE": {}, "WRONG": {}}
     exec(compile(answers, "coursework.md: answers", "exec"), tests_ns)
-    assert ex.check("2.6", tests_ns["REFERENCE"]["2.6"]).passed
-    assert len(tests_ns["WRONG"]["2.6"]) >= 2
-    for label, wrong in tests_ns["WRONG"]["2.6"].items():
-        result = ex.check("2.6", wrong)
+    assert ex.check("2.7", tests_ns["REFERENCE"]["2.7"]).passed
+    assert len(tests_ns["WRONG"]["2.7"]) >= 2
+    for label, wrong in tests_ns["WRONG"]["2.7"].items():
+        result = ex.check("2.7", wrong)
         assert not result.passed, label
         assert all(m.startswith("case '") for m in result.failures)
 
@@ -51,8 +51,8 @@ def test_walkthrough_runs_as_written(registry, capsys):
 
 
 def test_walkthrough_id_is_free_and_the_record_refuses_a_taken_one(registry):
-    assert "2.6" not in ex.ids()
+    assert "2.7" not in ex.ids()
     record = _snippets()[0]
-    taken = record.replace('id="2.6"', 'id="2.1"')
+    taken = record.replace('id="2.7"', 'id="2.1"')
     with pytest.raises(ValueError, match="'2.1' is already registered"):
         exec(compile(taken, "coursework.md: record", "exec"), {})
