@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from lossfns import monitor, nn, registry, regularization, stats
+from lossfns import minimisers, monitor, nn, registry, regularization, stats
 from lossfns.classification import (
     binary_cross_entropy,
     binary_cross_entropy_grad,
@@ -91,7 +91,7 @@ __all__ = [
     "OptimResult", "gradient_descent", "newton", "mse_hessian",
     "nn", "regularization", "l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad",
     "elastic_net_penalty", "elastic_net_penalty_grad", "soft_threshold", "prox_elastic_net",
-    "stats", "Spread", "spread", "PairedComparison", "paired_difference",
+    "stats", "Spread", "spread", "PairedComparison", "paired_difference", "minimisers",
 ]
 
 

@@ -313,6 +313,9 @@ def _section(record: LossRecord, chapters: dict[str, str]) -> list[str]:
         f"robust to outliers: {_yes(record.robust)} · never negative: {_yes(record.nonnegative)} · "
         f"zero at a perfect prediction ({PERFECT_PREDICTIONS[record.inputs]}): {_yes(record.zero_at_perfect)}",
         "",
+        *([] if record.minimiser is None else [
+            f"**Population minimiser** (what a flexible model trained with it predicts): {record.minimiser}."
+            + ("" if record.proper is None else f" · strictly proper: {_yes(record.proper)}"), ""]),
         f"**Parameters (defaults).** {params}",
         "",
         "| | call | how it differs |",
@@ -342,7 +345,11 @@ def page(recs: tuple[LossRecord, ...], chapters: dict[str, str]) -> str:
         r"Notation: $y$ target, $\hat y$ prediction, $p$ predicted probability, $\ell$ the loss of one sample",
         "(one row, item or sequence for losses over a class axis, a mask or a sequence). *Robust to outliers*",
         "means that one sample's pull on the fit stays bounded however wrong it is. The `'mean'` reduction",
-        "averages $\\ell$ over samples, `'sum'` adds them up and `'none'` returns them.",
+        "averages $\\ell$ over samples, `'sum'` adds them up and `'none'` returns them. The",
+        "{term}`population minimiser <Population minimiser>` is the prediction that minimises the loss averaged",
+        "over the targets at one input; a loss of a probability is",
+        "{term}`strictly proper <Proper scoring rule>` when the true probability is its only minimiser",
+        "{cite}`gneiting2007` (both checked numerically by tests/test_minimisers.py).",
         "",
         "| loss | family | convex | differentiable | robust to outliers |",
         "|---|---|---|---|---|",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from lossfns import minimisers
 from lossfns._validation import (
     check_bool,
     check_in_range,
@@ -1183,6 +1184,8 @@ _CHAPTER = "03_classification"
 
 register(LossRecord(
     name="binary_cross_entropy", family="classification", task="binary classification",
+    minimiser=r"the class probability $\eta(x) = P(Y = 1 \mid x)$; with `pos_weight` $w$, $w\eta / (w\eta + 1 - \eta)$",
+    best_constant=minimisers.frequency, proper=True,
     formula=r"-\left[y \log p + (1 - y) \log(1 - p)\right]",
     gradient=r"\frac{\partial \ell}{\partial p} = \frac{p - y}{p(1 - p)}",
     convex=True, differentiable=True, robust=False,
@@ -1203,6 +1206,8 @@ register(LossRecord(
 ))
 register(LossRecord(
     name="categorical_cross_entropy", family="classification", task="multiclass classification",
+    minimiser=r"the class probabilities $P(Y = j \mid x)$; with label smoothing $s$, $(1 - s) P(Y = j \mid x) + s/k$",
+    best_constant=minimisers.mean_distribution, proper=True,
     formula=r"-\sum_{j=1}^{k} y_j \log p_j",
     gradient=(
         r"\frac{\partial \ell}{\partial p_j} = -\frac{y_j}{p_j} + \frac{\sum_i y_i}{\sum_i "
@@ -1222,6 +1227,8 @@ register(LossRecord(
 ))
 register(LossRecord(
     name="sparse_categorical_cross_entropy", family="classification", task="multiclass classification",
+    minimiser=r"the class probabilities $P(Y = j \mid x)$",
+    best_constant=minimisers.class_frequencies, proper=True,
     formula=r"-\log p_{y}",
     gradient=(
         r"\frac{\partial \ell}{\partial p_j} = -\frac{\mathbf{1}[j = y]}{p_y} + \frac{1}{\sum_i "
@@ -1241,6 +1248,11 @@ register(LossRecord(
 ))
 register(LossRecord(
     name="hinge", family="classification", task="binary classification",
+    minimiser=(
+        r"the sign of the log-odds, $\operatorname{sign}(2\eta(x) - 1)$ with $\eta(x) = P(Y = 1 \mid x)$: "
+        r"which class is more likely, not how likely"
+    ),
+    best_constant=minimisers.hinge_score, proper=False,
     formula=r"\max(0,\ 1 - y \hat y)",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = -y\,\mathbf{1}[y \hat y < 1]",
     convex=True, differentiable=False, robust=False,
@@ -1255,6 +1267,11 @@ register(LossRecord(
 ))
 register(LossRecord(
     name="squared_hinge", family="classification", task="binary classification",
+    minimiser=(
+        r"$2\eta(x) - 1$ with $\eta(x) = P(Y = 1 \mid x)$: on scores in $[-1, 1]$ it is four times the Brier "
+        r"score of $(1 + \hat y)/2$"
+    ),
+    best_constant=minimisers.squared_hinge_score, proper=True,
     formula=r"\max(0,\ 1 - y \hat y)^2",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = -2y\max(0,\ 1 - y \hat y)",
     convex=True, differentiable=True, robust=False,
@@ -1268,6 +1285,11 @@ register(LossRecord(
 ))
 register(LossRecord(
     name="multiclass_hinge", family="classification", task="multiclass classification",
+    minimiser=(
+        r"a score vector, not probabilities; its largest entry is the most likely class when that class has "
+        r"probability above 1/2, but not always otherwise {cite}`tewari2007`"
+    ),
+    best_constant=None, proper=False,
     formula=r"\frac{1}{k} \sum_{j \ne y} \max(0,\ m - \hat y_{y} + \hat y_j)",
     gradient=(
         r"\frac{\partial \ell}{\partial \hat y_j} = \frac{1}{k}\mathbf{1}[m - \hat y_y + \hat y_j > 0]\ (j "
@@ -1287,6 +1309,8 @@ register(LossRecord(
 ))
 register(LossRecord(
     name="zero_one", family="classification", task="binary classification",
+    minimiser=r"the more likely label, $[\eta(x) \ge 1/2]$ (the Bayes classifier)",
+    best_constant=minimisers.majority, proper=False,
     formula=r"\mathbf{1}\left[\mathbf{1}[\hat y \ge t] \ne y\right]",
     convex=False, differentiable=False, robust=True,
     fn=zero_one, grad=None, inputs="binary_labels", chapter=_CHAPTER,
@@ -1299,6 +1323,11 @@ register(LossRecord(
 ))
 register(LossRecord(
     name="focal", family="classification", task="binary classification",
+    minimiser=(
+        r"not the class probability: for $\gamma > 0$ a probability between $\eta(x)$ and $1/2$ "
+        r"{cite}`charoenphakdee2021`"
+    ),
+    best_constant=None, proper=False,
     formula=r"-\alpha_t (1 - p_t)^{\gamma} \log p_t",
     gradient=(
         r"\frac{\partial \ell}{\partial p} = \pm\left[\gamma (1 - p_t)^{\gamma - 1} \log p_t - \frac{(1 - "

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from lossfns import minimisers
 from lossfns._validation import (
     check_bool,
     check_in_range,
@@ -166,6 +167,8 @@ def gaussian_nll_grad(
 
 register(LossRecord(
     name="gaussian_nll", family="probabilistic", task="regression with uncertainty",
+    minimiser=r"the conditional mean and variance of $Y$ given $x$, whatever its distribution",
+    best_constant=minimisers.mean_and_variance, proper=None,
     formula=r"\tfrac12\left(\log \max(\sigma^2, \epsilon) + \frac{(y - \mu)^2}{\max(\sigma^2, \epsilon)}\right)",
     gradient=(
         r"\frac{\partial \ell}{\partial \sigma^2} = \frac12\left(\frac{1}{\sigma^2} - \frac{(y - "
@@ -300,6 +303,8 @@ def kl_divergence_grad(
 
 register(LossRecord(
     name="kl_divergence", family="probabilistic", task="distribution matching",
+    minimiser=r"the mean target distribution $\mathbb E[p \mid x]$",
+    best_constant=minimisers.mean_distribution, proper=True,
     formula=r"\sum_{j=1}^{k} p_j \log \frac{p_j}{q_j}",
     gradient=r"\frac{\partial \ell}{\partial q_j} = -\frac{p_j}{q_j}",
     convex=True, differentiable=True, robust=False,

@@ -30,6 +30,16 @@ class LossRecord:
     per-sample gradient in LaTeX with respect to the input the atlas varies
     (``None`` exactly when ``grad`` is); tests/test_atlas.py checks it against
     ``grad``.
+
+    ``minimiser`` says, in Markdown, what minimises the expected loss over the
+    targets at one input (the conditional mean, median, class probability, ...):
+    what a flexible model trained with the loss predicts. ``best_constant``
+    computes it for a sample of targets (see :mod:`lossfns.minimisers`; it takes
+    the loss' parameters of the same name), and ``proper`` says whether the loss,
+    read as a score of the probability its prediction stands for, is strictly
+    proper: minimised by the true probability and by nothing else (``None`` when
+    the prediction is no probability). tests/test_minimisers.py checks all three
+    by minimising the loss numerically.
     """
 
     name: str
@@ -52,6 +62,9 @@ class LossRecord:
     torch_notes: str = ""
     keras_notes: str = ""
     gradient: str | None = None
+    minimiser: str | None = None
+    best_constant: Callable | None = None
+    proper: bool | None = None
 
 
 #: The perfect prediction of each ``inputs`` kind (Markdown with math), where ``zero_at_perfect`` is judged.

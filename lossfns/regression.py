@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from lossfns import minimisers
 from lossfns._validation import (
     check_bool,
     check_in_range,
@@ -180,6 +181,8 @@ def mae_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean") -
 
 register(LossRecord(
     name="mse", family="regression", task="regression",
+    minimiser=r"the conditional mean $\mathbb E[Y \mid x]$",
+    best_constant=minimisers.mean, proper=None,
     formula=r"(\hat y - y)^2",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = 2(\hat y - y)",
     convex=True, differentiable=True, robust=False,
@@ -195,6 +198,8 @@ register(LossRecord(
 ))
 register(LossRecord(
     name="mae", family="regression", task="regression",
+    minimiser=r"a conditional median of $Y$ given $x$",
+    best_constant=minimisers.median, proper=None,
     formula=r"|\hat y - y|",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{sign}(\hat y - y)",
     convex=True, differentiable=False, robust=True,
@@ -317,6 +322,11 @@ def huber_grad(y_true: ArrayLike, y_pred: ArrayLike, *, delta: float = 1.0, redu
 
 register(LossRecord(
     name="huber", family="regression", task="regression",
+    minimiser=(
+        r"Huber's location $m$: the root of $\mathbb E[\operatorname{clip}(Y - m, -\delta, \delta) \mid x] = "
+        r"0$; the conditional mean when every residual is within $\delta$, a median as $\delta \to 0$"
+    ),
+    best_constant=minimisers.huber_location, proper=None,
     formula=r"\begin{cases}\tfrac12(\hat y - y)^2 & |\hat y - y| \le \delta\\"
             r" \delta\,(|\hat y - y| - \tfrac12\delta) & \text{otherwise}\end{cases}",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \operatorname{clip}(\hat y - y,\ -\delta,\ \delta)",
@@ -449,6 +459,11 @@ def log_cosh_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mea
 
 register(LossRecord(
     name="log_cosh", family="regression", task="regression",
+    minimiser=(
+        r"the root $m$ of $\mathbb E[\tanh(Y - m) \mid x] = 0$: near the conditional mean when the residuals "
+        r"are small against 1, near a median when they are large"
+    ),
+    best_constant=minimisers.log_cosh_location, proper=None,
     formula=r"\log\cosh(\hat y - y)",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \tanh(\hat y - y)",
     convex=True, differentiable=True, robust=True,
@@ -563,6 +578,8 @@ def quantile_grad(y_true: ArrayLike, y_pred: ArrayLike, *, q: float = 0.5, reduc
 
 register(LossRecord(
     name="quantile", family="regression", task="quantile regression",
+    minimiser=r"the conditional $q$-quantile of $Y$ given $x$",
+    best_constant=minimisers.quantile, proper=None,
     formula=r"\max\bigl(q\,(y - \hat y),\ (q - 1)\,(y - \hat y)\bigr)",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = \mathbf{1}[\hat y > y] - q",
     convex=True, differentiable=False, robust=True,
@@ -670,6 +687,8 @@ def tukey_grad(y_true: ArrayLike, y_pred: ArrayLike, *, c: float = 4.685, reduct
 
 register(LossRecord(
     name="tukey", family="regression", task="regression",
+    minimiser=r"a minimiser of a non-convex expected loss: it need not be unique, and no formula gives it",
+    best_constant=None, proper=None,
     formula=r"\frac{c^2}{6}\Bigl(1 - \bigl(1 - \min(|\hat y - y|/c,\,1)^2\bigr)^3\Bigr)",
     gradient=(
         r"\frac{\partial \ell}{\partial \hat y} = (\hat y - y)\bigl(1 - ((\hat y - y)/c)^2\bigr)^2\ \text{for "
@@ -848,6 +867,11 @@ def poisson_nll_grad(
 
 register(LossRecord(
     name="poisson_nll", family="regression", task="count regression",
+    minimiser=(
+        r"the conditional mean $\mathbb E[Y \mid x]$ as the rate (its log with `log_input=True`), whatever the"
+        r" distribution of the counts"
+    ),
+    best_constant=minimisers.mean_rate, proper=None,
     formula=r"\hat y - y \log(\hat y + \epsilon)",
     gradient=r"\frac{\partial \ell}{\partial \hat y} = 1 - \frac{y}{\hat y + \epsilon}",
     convex=True, differentiable=True, robust=False,
@@ -1092,6 +1116,12 @@ def general_robust_grad(
 
 register(LossRecord(
     name="general_robust", family="regression", task="regression",
+    minimiser=(
+        r"for $\alpha \ge 1$ (convex) the root $m$ of $\mathbb E[\psi(Y - m) \mid x] = 0$ with $\psi = "
+        r"\partial\ell/\partial\hat y$; $\alpha = 2$ gives the conditional mean. Below 1 a minimiser need not "
+        r"be unique"
+    ),
+    best_constant=minimisers.general_robust_location, proper=None,
     formula=r"\frac{|\alpha-2|}{\alpha}\left(\left(\frac{((\hat y - y)/c)^2}{|\alpha-2|}+1\right)^{\alpha/2}-1\right)",
     gradient=(
         r"\frac{\partial \ell}{\partial \hat y} = "

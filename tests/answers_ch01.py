@@ -49,7 +49,18 @@ def _reduce_mean_first_axis(per_sample, reduction):
     return reduce_losses(per_sample, reduction)
 
 
-REFERENCE = {"1.1": mse_by_hand, "1.2": linear_mse_grad, "1.3": reduce_losses, "1.4": max_stable_lr}
+def train_and_held_out_mse(A_train, y_train, A_test, y_test):
+    w, *_ = np.linalg.lstsq(A_train, y_train, rcond=None)
+    return np.mean((A_train @ w - y_train) ** 2), np.mean((A_test @ w - y_test) ** 2)
+
+
+def _gap_fitted_on_test(A_train, y_train, A_test, y_test):
+    w, *_ = np.linalg.lstsq(A_test, y_test, rcond=None)
+    return np.mean((A_train @ w - y_train) ** 2), np.mean((A_test @ w - y_test) ** 2)
+
+
+REFERENCE = {"1.1": mse_by_hand, "1.2": linear_mse_grad, "1.3": reduce_losses, "1.4": max_stable_lr,
+             "1.5": train_and_held_out_mse}
 
 WRONG = {
     "1.1": {
@@ -74,5 +85,12 @@ WRONG = {
         "off by a factor 2 (too large)": lambda X: max_stable_lr(X) * 2,
         "Hessian without 2/n": lambda X: 2.0 / np.linalg.eigvalsh(X.T @ X)[-1],
         "smallest eigenvalue": lambda X: 2.0 / np.linalg.eigvalsh(2.0 / X.shape[0] * X.T @ X)[0],
+    },
+    "1.5": {
+        "pair swapped": lambda *a: train_and_held_out_mse(*a)[::-1],
+        "fitted on the held-out data": _gap_fitted_on_test,
+        "sums, not means": lambda At, yt, Ae, ye: tuple(
+            m * len(y) for m, y in zip(train_and_held_out_mse(At, yt, Ae, ye), (yt, ye), strict=True)),
+        "only the gap": lambda *a: train_and_held_out_mse(*a)[1] - train_and_held_out_mse(*a)[0],
     },
 }

@@ -34,8 +34,12 @@ def _dropout_unchecked(h, mask, p, scale):
     return np.asarray(h, dtype=float) * np.asarray(mask, dtype=float) * scale(p)
 
 
+def map_strengths(sigma, tau, b, n):
+    return sigma**2 / tau**2, sigma**2 / (n * b)
+
+
 REFERENCE = {"5.1": soft_threshold_by_hand, "5.2": ridge_closed_form, "5.3": inverted_dropout,
-             "5.4": ista_step}
+             "5.4": ista_step, "5.5": map_strengths}
 
 WRONG = {
     "5.1": {
@@ -61,5 +65,11 @@ WRONG = {
             np.asarray(w) - 2 * lr * np.asarray(X).T @ (np.asarray(X) @ w - y) / len(y), lr * a),
         "threshold before the gradient step": lambda X, y, w, a, lr: (
             soft_threshold_by_hand(w, lr * a) - lr * np.asarray(X).T @ (np.asarray(X) @ w - y) / len(y)),
+    },
+    "5.5": {
+        "Lasso without the n": lambda s, t, b, n: (s**2 / t**2, s**2 / b),
+        "standard deviations, not variances": lambda s, t, b, n: (s / t, s / (n * b)),
+        "inverted": lambda s, t, b, n: (t**2 / s**2, n * b / s**2),
+        "Lasso without the 1/2 (twice as strong)": lambda s, t, b, n: (s**2 / t**2, 2 * s**2 / (n * b)),
     },
 }

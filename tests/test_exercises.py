@@ -154,7 +154,7 @@ def test_not_a_function():
 
 
 def test_unknown_id_raises_key_error_listing_known_ids():
-    with pytest.raises(KeyError, match=r"no exercise '9\.9'; known exercises: 1\.1, 1\.2, 1\.3, 1\.4, 2\.1"):
+    with pytest.raises(KeyError, match=r"no exercise '9\.9'; known exercises: 1\.1, 1\.2, 1\.3, 1\.4, 1\.5, 2\.1"):
         ex.check("9.9", mse_by_hand)
     with pytest.raises(TypeError, match="exercise_id must be a string"):
         ex.check(1.1, mse_by_hand)
@@ -162,8 +162,8 @@ def test_unknown_id_raises_key_error_listing_known_ids():
 
 def test_lazy_attribute_and_ids_in_order():
     assert lf.exercises is ex
-    assert ex.ids()[:4] == ("1.1", "1.2", "1.3", "1.4")
-    assert ex.ids()[4:9] == ("2.1", "2.2", "2.3", "2.4", "2.5")
+    assert ex.ids()[:5] == ("1.1", "1.2", "1.3", "1.4", "1.5")
+    assert ex.ids()[5:10] == ("2.1", "2.2", "2.3", "2.4", "2.5")
 
 
 def test_check_is_silent_and_deterministic(capsys):

@@ -382,6 +382,31 @@ def expect_number(got, expected: float, *, rtol: float = RTOL, atol: float = ATO
     return value
 
 
+def expect_numbers(got, expected: dict[str, float], *, rtol: float = RTOL, atol: float = ATOL) -> tuple:
+    """Raise :class:`CaseFailed` unless ``got`` is a tuple of numbers close to ``expected``'s values, in order.
+
+    The keys name the numbers in the feedback.
+
+    Examples
+    --------
+    >>> expect_numbers((1.0, 2.0), {"train": 1.0, "test": 2.5})
+    Traceback (most recent call last):
+    ...
+    lossfns.exercises._core.CaseFailed: test: expected 2.5, got 2
+    """
+    if isinstance(got, np.ndarray):
+        got = tuple(got)
+    names = ", ".join(expected)
+    if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+        raise CaseFailed(f"expected a tuple ({names}), got {_fmt(got)}")
+    for value, (label, target) in zip(got, expected.items(), strict=True):
+        try:
+            expect_number(value, target, rtol=rtol, atol=atol)
+        except CaseFailed as exc:
+            raise CaseFailed(f"{label}: {exc}") from None
+    return tuple(got)
+
+
 def expect_array(got, expected, *, rtol: float = RTOL, atol: float = ATOL) -> np.ndarray:
     """Raise :class:`CaseFailed` unless ``got`` has the shape of ``expected`` and is close to it.
 

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossfns.exercises._core import Case, CaseFailed, Exercise, _as_number, _fmt, expect_array, expect_number, register
+from lossfns.exercises._core import (
+    Case,
+    CaseFailed,
+    Exercise,
+    _as_number,
+    _fmt,
+    expect_array,
+    expect_number,
+    expect_numbers,
+    register,
+)
 from lossfns.gradcheck import numerical_grad
 from lossfns.regression import mse
 
@@ -156,5 +166,49 @@ register(Exercise(
     question=(
         'How can the bound be written with the largest singular value of X, and why does gradient '
         'descent diverge above it?'
+    ),
+))
+
+
+def _train_and_test(A_train, y_train, A_test, y_test) -> tuple[float, float]:
+    w = np.linalg.lstsq(A_train, y_train, rcond=None)[0]
+    return mse(y_train, A_train @ w), mse(y_test, A_test @ w)
+
+
+def _judge_gap(got, args) -> None:
+    train, test = _train_and_test(*args)
+    expect_numbers(got, {"training MSE": train, "held-out MSE": test}, rtol=1e-8, atol=1e-10)
+
+
+def _gap_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(15)
+
+    def linear(n, p, noise=1.0):
+        A = np.column_stack([np.ones(n), rng.normal(size=(n, p - 1))])
+        return A, A @ rng.normal(size=p) + noise * rng.normal(size=n)
+
+    A_tr, y_tr = linear(40, 4)
+    A_te, y_te = linear(200, 4)
+    A_sq, y_sq = linear(5, 5)  # as many parameters as samples: the training MSE is 0
+    A_sq_te, y_sq_te = linear(100, 5)
+    A_big, y_big = linear(500, 3, noise=0.1)
+    return (
+        Case("40 training samples, 4 parameters", (A_tr, y_tr, A_te, y_te), _judge_gap),
+        Case("n = p: the fit interpolates", (A_sq, y_sq, A_sq_te, y_sq_te), _judge_gap),
+        Case("much data, little noise", (A_big[:400], y_big[:400], A_big[400:], y_big[400:]), _judge_gap),
+        Case("one feature, no intercept", (np.arange(1.0, 9.0)[:, None], np.arange(1.0, 9.0) ** 1.5,
+                                           np.arange(9.0, 13.0)[:, None], np.arange(9.0, 13.0) ** 1.5), _judge_gap),
+    )
+
+
+register(Exercise(
+    id="1.5",
+    title="training and held-out risk of least squares",
+    function="train_and_held_out_mse",
+    params=("A_train", "y_train", "A_test", "y_test"),
+    cases=_gap_cases(),
+    question=(
+        "Why is the training MSE of least squares smaller than its held-out MSE on average, and why does "
+        "the gap grow with the number of parameters?"
     ),
 ))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossfns.exercises._core import Case, Exercise, expect_array, register
+from lossfns.exercises._core import Case, Exercise, expect_array, expect_numbers, register
 from lossfns.regression import mse_grad
 from lossfns.regularization import soft_threshold
 
@@ -108,5 +108,26 @@ register(Exercise(
              _judge_ista_step),
         Case("two samples", (np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([1.0, 0.0]), np.array([0.2, 0.4]),
                              0.05, 0.1), _judge_ista_step),
+    ),
+))
+
+
+def _judge_map_strengths(got, args) -> None:
+    sigma, tau, b, n = args
+    # -log posterior = |y - Xw|^2 / (2 sigma^2) + |w|^2 / (2 tau^2): times 2 sigma^2 it is Ridge's objective;
+    # with |w|_1 / b instead, times sigma^2 / n it is Lasso's 1/(2n) |y - Xw|^2 + alpha |w|_1
+    expect_numbers(got, {"Ridge alpha": sigma**2 / tau**2, "Lasso alpha": sigma**2 / (n * b)}, rtol=1e-10)
+
+
+register(Exercise(
+    id="5.5",
+    title="penalty strengths from priors",
+    function="map_strengths",
+    params=("sigma", "tau", "b", "n"),
+    cases=(
+        Case("the diabetes values of the chapter", (54.0, 5.0, 5.0, 442), _judge_map_strengths),
+        Case("unit noise and priors", (1.0, 1.0, 1.0, 10), _judge_map_strengths),
+        Case("a vague prior", (2.0, 100.0, 100.0, 50), _judge_map_strengths),
+        Case("noisy data, tight prior", (10.0, 0.5, 0.25, 1000), _judge_map_strengths),
     ),
 ))
