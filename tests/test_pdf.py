@@ -196,7 +196,8 @@ class Printed:
     """One page as pdfium reads it: its text, and where its monospaced characters stand."""
 
     width: float
-    text: str
+    text: str  # everything, the footer with the page number included
+    body: str  # the text above the footer in reading order, whitespace left out: a block that crosses pages reads on
     prose: str  # the characters of proportional fonts only (not code, not outputs)
     code: list[tuple[str, float, float]]  # (character, left, right) in points
 
@@ -205,23 +206,31 @@ def printed(doc) -> list[Printed]:
     import pypdfium2.raw as raw
 
     name, flags = ctypes.create_string_buffer(128), ctypes.c_int()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    bottom_margin = float(edition_script.MARGIN["bottom"].removesuffix("mm")) * MM
     pages = []
     for i in range(len(doc)):
         page = doc[i]
         textpage = page.get_textpage()
         n = textpage.count_chars()
         text = textpage.get_text_range(0, n).translate(_HYPHENS) if n else ""
-        prose, code = [], []
+        prose, code, body = [], [], []
         for c in range(n):
             raw.FPDFText_GetFontInfo(textpage.raw, c, name, 128, ctypes.byref(flags))
             char = text[c] if c < len(text) else ""
+            # (MathJax's stretched glyphs come without a font name, and with boxes that span the page)
+            if char.strip() and name.value and textpage.get_charbox(c)[3] > bottom_margin:
+                raw.FPDFText_GetCharOrigin(textpage.raw, c, ctypes.byref(x), ctypes.byref(y))
+                body.append((-round(y.value), x.value, char))
             if flags.value & FIXED_PITCH:
                 if char.strip():
                     left, _, right, _ = textpage.get_charbox(c)
                     code.append((char, left, right))
             else:
                 prose.append(char)
-        pages.append(Printed(page.get_width(), text, "".join(prose), code))
+        # Reading order: line by line from the top (the baseline, to the point), left to right. Chromium
+        # writes the rest of a code block that continues from the previous page after the page's own text.
+        pages.append(Printed(page.get_width(), text, "".join(ch for *_, ch in sorted(body)), "".join(prose), code))
     return pages
 
 
@@ -232,7 +241,7 @@ def cut_code(pages: list[Printed], blocks: list[str]) -> list[str]:
     away), or if a character of a monospaced font lies beyond the page's printable width.
     """
     problems = []
-    text = _squash("".join(p.text for p in pages))
+    text = _squash("".join(p.body for p in pages))
     for block in blocks:
         if _squash(block) and _squash(block) not in text:
             first = next(line for line in block.splitlines() if line.strip())
