@@ -8,6 +8,14 @@ from browser import CHROMIUM_ARGS, chromium_path, missing
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+# Under pytest-xdist (README command (b): -n 2) each worker gets one BLAS/OpenMP thread, set before
+# any test module imports NumPy, torch or TensorFlow; kernels started by nbval inherit it. A count
+# set from outside (.ci/nbval-under) wins.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                 "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        os.environ.setdefault(_var, "1")
+
 
 @pytest.fixture(scope="session")
 def browser():
