@@ -26,6 +26,7 @@ from lossfns.classification import (
     squared_hinge_grad,
     zero_one,
 )
+from lossfns.distillation import distillation, distillation_grad
 from lossfns.embedding import (
     contrastive,
     contrastive_grad,
@@ -37,6 +38,7 @@ from lossfns.embedding import (
 from lossfns.gradcheck import GradcheckResult, check_layer, gradcheck, numerical_grad
 from lossfns.monitor import LossMonitor, TrainingStopped, Verdict
 from lossfns.optim import OptimResult, gradient_descent, mse_hessian, newton
+from lossfns.preference import bradley_terry, bradley_terry_grad, dpo, dpo_grad
 from lossfns.probabilistic import gaussian_nll, gaussian_nll_grad, kl_divergence, kl_divergence_grad
 from lossfns.regression import (
     general_robust,
@@ -66,6 +68,7 @@ from lossfns.regularization import (
     prox_elastic_net,
     soft_threshold,
 )
+from lossfns.representation import info_nce, info_nce_grad, nt_xent, nt_xent_grad
 from lossfns.segmentation import dice, dice_grad, tversky, tversky_grad
 from lossfns.sequence import ctc, ctc_grad
 from lossfns.stats import PairedComparison, Spread, paired_difference, spread
@@ -88,6 +91,8 @@ __all__ = [
     "focal", "focal_grad",
     "contrastive", "contrastive_grad", "triplet", "triplet_grad", "cosine_embedding", "cosine_embedding_grad",
     "dice", "dice_grad", "tversky", "tversky_grad", "ctc", "ctc_grad",
+    "info_nce", "info_nce_grad", "nt_xent", "nt_xent_grad", "distillation", "distillation_grad",
+    "bradley_terry", "bradley_terry_grad", "dpo", "dpo_grad",
     "OptimResult", "gradient_descent", "newton", "mse_hessian",
     "nn", "regularization", "l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad",
     "elastic_net_penalty", "elastic_net_penalty_grad", "soft_threshold", "prox_elastic_net",

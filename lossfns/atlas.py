@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from lossfns.plotting import COLORS, loss_and_derivative, style
 from lossfns.registry import PERFECT_PREDICTIONS, LossRecord, records
 
-__all__ = ["FAMILIES", "PAGE", "FIGURES", "SLICES", "Slice", "figure", "page", "write", "main"]
+__all__ = ["BATCHED", "item_loss", "FAMILIES", "PAGE", "FIGURES", "SLICES", "Slice", "figure", "page", "write", "main"]
 
 #: Where the page and its figure folder live, relative to the root of the book.
 PAGE = pathlib.Path("chapters/appendix/atlas.md")
@@ -43,6 +43,9 @@ FAMILIES = {
     "embedding": "Embedding (metric learning)",
     "segmentation": "Segmentation",
     "sequence": "Sequence",
+    "representation": "Representation learning (contrastive)",
+    "distillation": "Distillation",
+    "preference": "Preference learning",
 }
 
 _SVG_RC = {"svg.hashsalt": "lossfns", "svg.fonttype": "path", "path.simplify": True}
@@ -154,6 +157,42 @@ def _ctc(t):
     return [("", args, {0: d_log_probs}, 1)]
 
 
+def _embedding_batches(t):
+    m = t.size
+    anchors = np.tile([[1.0, 0.0], [0.0, -1.0]], (m, 1, 1))  # (m, n = 2, d = 2): one batch per value of t
+    positives = anchors.copy()
+    positives[:, 0] = np.column_stack([np.cos(t), np.sin(t)])
+    d_positives = np.zeros_like(positives)
+    d_positives[:, 0] = np.column_stack([-np.sin(t), np.cos(t)])
+    return [("", (anchors, positives), {1: d_positives}, 0)]
+
+
+def _teacher_student(t):
+    teacher = np.tile([2.0, 1.0, 0.0], (t.size, 1))
+    student = np.column_stack([t, np.ones_like(t), np.zeros_like(t)])
+    return [("", (teacher, student), {0: np.broadcast_to([1.0, 0.0, 0.0], student.shape)}, 0)]
+
+
+def _reward_pairs(t):
+    return [("", (t, np.zeros_like(t)), {0: np.ones_like(t)}, 0)]
+
+
+def _preference_logps(t):
+    ref = np.full_like(t, -50.0)
+    return [("", (ref + t, ref, ref, ref), {0: np.ones_like(t)}, 0)]
+
+
+#: Kinds whose items are whole batches (the loss of an element depends on the others): the plotted loss of
+#: an item is its batch's mean loss.
+BATCHED = frozenset({"embedding_batches"})
+
+
+def item_loss(record: LossRecord, args: tuple) -> np.ndarray:
+    """The loss of each item of a slice: ``"none"``, averaged over each batch for the kinds in :data:`BATCHED`."""
+    loss = record.fn(*args, reduction="none")
+    return loss.mean(axis=-1) if record.inputs in BATCHED else loss
+
+
 #: One slice per ``inputs`` kind of the registry.
 SLICES = {
     "real": Slice((-3.0, 3.0), r"residual $\hat y - y$",
@@ -197,6 +236,21 @@ SLICES = {
                  r"against the logit scale $t$: 4 frames, 3 classes, labels $(1, 2)$, log-probabilities "
                  r"$\mathrm{log\_softmax}(t z)$ with $z = 1$ on the alignment $(1, 1, 2, 2)$ and 0 elsewhere",
                  _ctc),
+    "embedding_batches": Slice((0.0, np.pi), r"angle $t$ between the first anchor and its positive (radians)",
+                               r"(the mean over a batch of two pairs in 2-D) against the angle between the first "
+                               r"anchor $(1, 0)$ and its positive; the second pair is $(0, -1)$ twice",
+                               _embedding_batches),
+    "teacher_student": Slice((-3.0, 7.0), r"student's logit $s_1$ of the first class",
+                             r"against the student's first logit $s_1$, with the student's other logits $(1, 0)$ "
+                             r"and the teacher's logits $(2, 1, 0)$, so the student agrees at $s_1 = 2$",
+                             _teacher_student),
+    "reward_pairs": Slice((-5.0, 5.0), r"reward gap $r^{\mathrm{c}} - r^{\mathrm{r}}$",
+                          r"against the reward gap $r^{\mathrm{c}} - r^{\mathrm{r}}$ (with $r^{\mathrm{r}} = 0$)",
+                          _reward_pairs),
+    "preference_logps": Slice((-40.0, 40.0), r"log-ratio $\log \pi(y^{\mathrm{c}}) - \log \pi_{\mathrm{ref}}"
+                              r"(y^{\mathrm{c}})$", r"against the policy's log-ratio on the chosen response, with the "
+                              r"rejected response's log-ratio 0 (all reference log-probabilities $-50$)",
+                              _preference_logps),
 }
 
 #: Wider ranges where the default slice would hide the shape of a loss.
@@ -207,6 +261,9 @@ def _slope(record: LossRecord, args: tuple, directions: dict, axis: int) -> np.n
     """:math:`d\\ell/dt` per item: the gradient of the summed loss dotted with the direction of the slice."""
     grads = record.grad(*args, reduction="sum")
     grads = grads if isinstance(grads, tuple) else (grads,)
+    if record.inputs in BATCHED:  # the item's loss is its batch's mean
+        size = np.shape(record.fn(*args, reduction="none"))[-1]
+        grads = tuple(g / size for g in grads)
     total = 0.0
     for k, direction in directions.items():
         terms = np.moveaxis(grads[k] * direction, axis, 0)
@@ -230,7 +287,7 @@ def figure(record: LossRecord) -> Figure:
     fig = Figure(figsize=(5.6, 3.0))
     ax = fig.subplots()
     for color, (label, args, directions, axis) in zip(COLORS, spec.curves(t), strict=False):
-        loss = record.fn(*args, reduction="none")
+        loss = item_loss(record, args)
         if record.grad is None:
             ax.plot(t, loss, color=color, label=label or record.name)
         else:

@@ -84,6 +84,11 @@ PERFECT_PREDICTIONS = {
     "cosine_pairs": r"$b = a$ for similar pairs, $b = -a$ for dissimilar ones",
     "masks": r"$\hat y = y$",
     "ctc": r"log-probability 0 on one alignment of the labels and $-1000$ elsewhere",
+    "embedding_batches": r"$b_i = a_i$: every positive is its own anchor",
+    "teacher_student": r"$s = t$: the student's logits are the teacher's",
+    "reward_pairs": r"a reward gap $r^{\mathrm{c}} - r^{\mathrm{r}} = 5$ in favour of the chosen answer",
+    "preference_logps": r"the policy keeps the chosen response's reference log-probability and puts the rejected "
+                        r"one 50 nats below it (a margin $m = 5$ at $\beta = 0.1$)",
 }
 
 _RECORDS: dict[str, LossRecord] = {}

@@ -169,6 +169,25 @@ def ctc(draw):
     return lab, log_probs, input_lengths, label_lengths
 
 
+@st.composite
+def embedding_batches(draw):
+    """Anchors and positives (n, d), entries of size 0.1 to 5: no row is near 0, where the direction is undefined."""
+    shape = (draw(batch), draw(width))
+    return draw(nonzero_vectors(shape)), draw(nonzero_vectors(shape))
+
+
+@st.composite
+def teacher_student(draw):
+    n, k = draw(batch), draw(classes)
+    return draw(arrays((n, k), -8.0, 8.0)), draw(arrays((n, k), -8.0, 8.0))
+
+
+@st.composite
+def preference_logps(draw):
+    shape = (draw(batch), draw(width))
+    return tuple(draw(arrays(shape, -60.0, -0.01)) for _ in range(4))
+
+
 # --- perfect predictions -----------------------------------------------------------
 
 
@@ -251,4 +270,8 @@ KINDS = {
                          predicted=(1, 2)),
     "masks": Kind(masks(), lambda y, p: (y, y), lambda y, p: _inside(p, 0.0, 1.0, 1e-3)),
     "ctc": Kind(ctc(), lambda *args: ctc_perfect(args), mean_weights=lambda args: 1.0 / np.maximum(args[3], 1.0)),
+    "embedding_batches": Kind(embedding_batches(), lambda a, b: (a, a), predicted=(0, 1)),
+    "teacher_student": Kind(teacher_student(), lambda t, s: (t, t)),
+    "reward_pairs": Kind(real(), lambda c, r: (r + 5.0, r), predicted=(0, 1)),
+    "preference_logps": Kind(preference_logps(), lambda pc, pr, rc, rr: (rc, rr - 50.0, rc, rr), predicted=(0, 1)),
 }

@@ -108,7 +108,7 @@ def test_the_drawn_derivative_is_the_slope_of_the_drawn_loss(record):
         t0 = low + fraction * (high - low)
         t = np.array([t0, t0 - h, t0 + h])
         for label, args, directions, axis in spec.curves(t):
-            loss = record.fn(*args, reduction="none")
+            loss = atlas.item_loss(record, args)
             slope = atlas._slope(record, args, directions, axis)
             assert slope[0] == pytest.approx((loss[2] - loss[1]) / (2 * h), rel=1e-5, abs=1e-6), (label, t0)
 
@@ -215,6 +215,42 @@ def _general_robust(y, q, alpha, c):
     return r / c * (r**2 / abs(alpha - 2) + 1) ** (alpha / 2 - 1)
 
 
+def _unit(x):
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _info_nce(a, b, tau):
+    """d(sum_i l_i)/d b_j = sum_i (P_ij - [i = j]) (a_i - s_ij b_j) / (tau |b_j|), unit rows a, b and s = a b^T."""
+    ua, ub = _unit(a), _unit(b)
+    s = ua @ np.swapaxes(ub, -1, -2)
+    g = (_softmax(s / tau) - np.eye(s.shape[-1])) / tau
+    terms = g[..., None] * (ua[..., :, None, :] - s[..., None] * ub[..., None, :, :])  # (.., i, j, d)
+    return terms.sum(axis=-3) / np.linalg.norm(b, axis=-1, keepdims=True)
+
+
+def _nt_xent(za, zb, tau):
+    """d(sum l)/d z_k = sum_j (G_kj + G_jk)(z_j - s_kj z_k) / |z_k|; the rows of z_b are k = n..2n-1."""
+    z = np.concatenate([za, zb], axis=-2)
+    u, n2 = _unit(z), z.shape[-2]
+    s = u @ np.swapaxes(u, -1, -2)
+    logits = np.where(np.eye(n2, dtype=bool), -np.inf, s / tau)
+    partner = np.eye(n2)[(np.arange(n2) + n2 // 2) % n2]
+    g = (_softmax(logits) - partner) / tau
+    sym = g + np.swapaxes(g, -1, -2)
+    terms = sym[..., None] * (u[..., None, :, :] - s[..., None] * u[..., :, None, :])  # (.., k, j, d)
+    grad = terms.sum(axis=-2) / np.linalg.norm(z, axis=-1, keepdims=True)
+    return grad[..., n2 // 2:, :]
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
 #: record name -> (index of the gradient, NumPy transcription of ``record.gradient`` from the slice's args)
 TRANSCRIBED = {
     "mse": (0, lambda y, q: 2 * (q - y)),
@@ -241,6 +277,11 @@ TRANSCRIBED = {
     "dice": (0, lambda y, q: _dice(y, q, 1.0)),
     "tversky": (0, lambda y, q: _tversky(y, q, 0.5, 0.5, 1.0)),
     "ctc": (0, lambda labels, lp, il, ll: _ctc(labels, lp, il, ll, 0)),
+    "info_nce": (1, lambda a, b: _info_nce(a, b, 0.1)),
+    "nt_xent": (1, lambda a, b: _nt_xent(a, b, 0.5)),
+    "distillation": (0, lambda t, s: 2.0 * (_softmax(s / 2.0) - _softmax(t / 2.0))),
+    "bradley_terry": (0, lambda rc, rr: -_sigmoid(rr - rc)),
+    "dpo": (0, lambda pc, pr, rc, rr: -0.1 * _sigmoid(-0.1 * ((pc - rc) - (pr - rr)))),
 }
 
 

@@ -118,6 +118,29 @@ def ctc_inputs(rng: np.random.Generator, shape=(4, 3)):
     return rng.integers(1, 3, size=shape).astype(float), log_probs, np.array([6.0, 5.0, 4.0, 6.0][:n]), label_lengths
 
 
+def embedding_batch_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """A batch of 4 pairs of 3-d embeddings (anchors, positives), none near zero."""
+    return rng.normal(size=shape), rng.normal(size=shape)
+
+
+def teacher_student_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Teacher and student logits, 4 rows of 3 classes."""
+    return 2.0 * rng.normal(size=shape), 2.0 * rng.normal(size=shape)
+
+
+def reward_pair_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Rewards of the chosen and the rejected answers."""
+    return rng.normal(size=shape), rng.normal(size=shape)
+
+
+def preference_logp_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Sequence log-probabilities (policy chosen, policy rejected, reference chosen, reference rejected), all < 0."""
+    return tuple(-rng.uniform(1.0, 30.0, size=shape) for _ in range(4))
+
+
+_LOGP = r"must lie in \(-inf, 0\] \(log-probabilities of whole responses\), got 1 value\(s\) outside it, e.g. 0.5"
+
+
 @dataclass(frozen=True)
 class InputKind:
     """How to make valid arguments for a loss, and values outside its domain.
@@ -215,6 +238,12 @@ INPUTS = {
         mismatched=lambda args: {1: [args[1][:, :-1], args[1][:, :, None]]},
         mean_weights=lambda args: 1.0 / np.maximum(args[3], 1.0),
     ),
+    "embedding_batches": InputKind(embedding_batch_inputs, predicted=(0, 1)),
+    "teacher_student": InputKind(teacher_student_inputs),
+    "reward_pairs": InputKind(reward_pair_inputs, predicted=(0, 1)),
+    "preference_logps": InputKind(preference_logp_inputs, predicted=(0, 1), invalid=tuple(
+        (i, 0.5, f"{name} {_LOGP}")
+        for i, name in enumerate(("policy_chosen", "policy_rejected", "ref_chosen", "ref_rejected")))),
 }
 
 # Values each keyword parameter must refuse with ValueError, and the allowed range the message states.
@@ -249,6 +278,10 @@ INVALID_PARAMS = {
     ("tversky", "beta"): ((-0.1, np.inf, np.nan), "[0, inf)"),
     ("tversky", "smooth"): ((-1.0, np.inf, np.nan), "[0, inf)"),
     ("ctc", "blank"): ((-1, 3), "[0, 2]"),  # an integer parameter: the range of the generator's C = 3 classes
+    ("info_nce", "temperature"): ((0.0, -0.1, np.inf, np.nan), "(0, inf)"),
+    ("nt_xent", "temperature"): ((0.0, -0.1, np.inf, np.nan), "(0, inf)"),
+    ("distillation", "temperature"): ((0.0, -2.0, np.inf, np.nan), "(0, inf)"),
+    ("dpo", "beta"): ((0.0, -0.1, np.inf, np.nan), "(0, inf)"),
 }
 
 RECORDS = records()

@@ -41,6 +41,10 @@ NOT_NONNEGATIVE = {
 NOT_ZERO_AT_PERFECT = {
     "gaussian_nll": "at mean = y the loss is log(var)/2, which is 0 only for var = 1",
     "poisson_nll": "at rate = y the loss is y - y log y, which is 0 only for y = 0 and y = e",
+    "info_nce": "at a finite temperature even perfect pairs cost log(1 + sum_j exp((s_ij - 1)/tau)) > 0",
+    "nt_xent": "as info_nce: the other views' similarities keep the softmax of the partner below 1",
+    "bradley_terry": "the logistic loss of any finite reward gap is positive: log(1 + e^-5) at a gap of 5",
+    "dpo": "the logistic loss of any finite margin is positive: log(1 + e^-5) at the margin 5",
 }
 
 
