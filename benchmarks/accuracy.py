@@ -287,6 +287,68 @@ class Row:
         return self.loss + (f" ({self.variant})" if self.variant else "")
 
 
+def _unit_mp(row):
+    norm = mp.sqrt(mp.fsum(M(x) ** 2 for x in row))
+    return [M(x) / norm for x in row]
+
+
+def _neg_log_softmax(logits, index):
+    top = max(logits)
+    return mp.log(mp.fsum(mp.exp(z - top) for z in logits)) - (logits[index] - top)
+
+
+def ref_info_nce(args, temperature=0.1, symmetric=False, normalize=True):
+    a, b = (np.asarray(x, dtype=np.float64) for x in args)
+    ua = [_unit_mp(r) if normalize else [M(x) for x in r] for r in a]
+    ub = [_unit_mp(r) if normalize else [M(x) for x in r] for r in b]
+    s = [[mp.fsum(x * y for x, y in zip(u, v, strict=True)) / M(temperature) for v in ub] for u in ua]
+    rows = [_neg_log_softmax(s[i], i) for i in range(len(s))]
+    if not symmetric:
+        return rows
+    cols = [_neg_log_softmax([s[j][i] for j in range(len(s))], i) for i in range(len(s))]
+    return [(r + c) / 2 for r, c in zip(rows, cols, strict=True)]
+
+
+def ref_nt_xent(args, temperature=0.5):
+    z = [_unit_mp(r) for r in np.concatenate([np.asarray(x, dtype=np.float64) for x in args])]
+    n2 = len(z)
+    out = []
+    for i in range(n2):
+        others = [j for j in range(n2) if j != i]
+        logits = [mp.fsum(x * y for x, y in zip(z[i], z[j], strict=True)) / M(temperature) for j in others]
+        out.append(_neg_log_softmax(logits, others.index((i + n2 // 2) % n2)))
+    return out
+
+
+def _softmax_mp(row, temperature):
+    z = [M(x) / M(temperature) for x in row]
+    top = max(z)
+    e = [mp.exp(v - top) for v in z]
+    total = mp.fsum(e)
+    return [v / total for v in e]
+
+
+def ref_distillation(args, temperature=2.0):
+    out = []
+    with mp.workdps(2 * mp.mp.dps):  # the sum cancels to the square of the gap: 1e-24 for a gap of 1e-12
+        for t, s in _rows(*args):
+            p, q = _softmax_mp(t, temperature), _softmax_mp(s, temperature)
+            out.append(M(temperature) ** 2 * mp.fsum(a * mp.log(a / b) for a, b in zip(p, q, strict=True) if a > 0))
+    return [+v for v in out]  # rounded to the working precision
+
+
+def _log1p_exp_neg(m):
+    return mp.log1p(mp.exp(-m))
+
+
+def ref_bradley_terry(args):
+    return [_log1p_exp_neg(M(c) - M(r)) for c, r in _flat(*args)]
+
+
+def ref_dpo(args, beta=0.1):
+    return [_log1p_exp_neg(M(beta) * ((M(pc) - M(rc)) - (M(pr) - M(rr)))) for pc, pr, rc, rr in _flat(*args)]
+
+
 def outside_clip(*positions):
     """A predicate: does any probability in the arguments at ``positions`` lie outside ``[EPS, 1 - EPS]``?"""
     def test(args):
@@ -350,6 +412,29 @@ ROWS = (
     _registry_row("dice", ref_dice, "masks"),
     _registry_row("tversky", ref_tversky, "masks"),
     _registry_row("ctc", ref_ctc, "ctc", mean_weights=lambda args: 1.0 / np.maximum(args[3], 1.0)),
+    # no framework has these losses: the torch column is the code people write for them
+    Row("info_nce", "", ref_info_nce, "embedding_batches", torch=(
+        "torch.nn.functional.cross_entropy(torch.nn.functional.normalize(anchors, dim=-1) @ "
+        "torch.nn.functional.normalize(positives, dim=-1).T / 0.1, torch.arange(anchors.shape[0]))")),
+    Row("info_nce", "symmetric", ref_info_nce, "embedding_batches", kwargs={"symmetric": True}, torch=(
+        "(lambda s, i: (torch.nn.functional.cross_entropy(s, i) + torch.nn.functional.cross_entropy(s.T, i)) / 2)("
+        "torch.nn.functional.normalize(anchors, dim=-1) @ torch.nn.functional.normalize(positives, dim=-1).T / 0.1, "
+        "torch.arange(anchors.shape[0]))")),
+    Row("nt_xent", "", ref_nt_xent, "embedding_batches", torch=(
+        "(lambda z, n: torch.nn.functional.cross_entropy((z @ z.T / 0.5).masked_fill(torch.eye(2 * n, "
+        "dtype=torch.bool), float('-inf')), (torch.arange(2 * n) + n) % (2 * n)))("
+        "torch.nn.functional.normalize(torch.cat([z_a, z_b]), dim=-1), z_a.shape[0])")),
+    Row("distillation", "", ref_distillation, "teacher_student", torch=(
+        "2.0**2 * torch.nn.functional.kl_div(torch.nn.functional.log_softmax(student_logits / 2.0, dim=-1), "
+        "torch.nn.functional.log_softmax(teacher_logits / 2.0, dim=-1), log_target=True, reduction='batchmean')")),
+    Row("distillation", "T = 1e4", ref_distillation, "teacher_student", kwargs={"temperature": 1e4}, torch=(
+        "1e4**2 * torch.nn.functional.kl_div(torch.nn.functional.log_softmax(student_logits / 1e4, dim=-1), "
+        "torch.nn.functional.log_softmax(teacher_logits / 1e4, dim=-1), log_target=True, reduction='batchmean')")),
+    Row("bradley_terry", "", ref_bradley_terry, "reward_pairs",
+        torch="-torch.nn.functional.logsigmoid(r_chosen - r_rejected).mean()"),
+    Row("dpo", "", ref_dpo, "preference_logps", torch=(
+        "-torch.nn.functional.logsigmoid(0.1 * ((policy_chosen - ref_chosen) - (policy_rejected - ref_rejected)))"
+        ".mean()")),
 )
 
 # --- input cases: ordinary and extreme ----------------------------------------------------------------
@@ -542,6 +627,51 @@ def _ctc(rng):
     ]
 
 
+def _embedding_batches(rng):
+    a = rng.normal(size=(8, 4))
+    opposite = np.array([[1.0, 0.0], [-1.0, 0.0]])
+    return [
+        ("random", "ordinary", (a, a + rng.normal(scale=0.7, size=a.shape))),
+        ("embeddings 1e-200", "extreme", (1e-200 * a, 1e-200 * a[::-1])),
+        ("embeddings 1e200", "extreme", (1e200 * a, 1e200 * a[::-1])),
+        ("opposite pairs: loss 2e-9", "extreme", (opposite, opposite)),
+    ]
+
+
+def _teacher_student(rng):
+    t = 3.0 * rng.normal(size=(8, 5))
+    return [
+        ("random", "ordinary", (t, 3.0 * rng.normal(size=t.shape))),
+        ("student within 1e-6 of the teacher", "extreme", (t, t + 1e-6 * rng.normal(size=t.shape))),
+        ("student within 1e-12 of the teacher", "extreme", (t, t + 1e-12 * rng.normal(size=t.shape))),
+        # (a student that disagrees on a likely class at 1e300 has no reference mpmath can hold)
+        ("logits 1e300: equal, and one class of probability exp(-5e299) moved", "extreme",
+         (np.array([[1e300, 0.0, -1e300], [1e300, 0.0, -1e300]]), np.array([[1e300, 0.0, -1e300],
+                                                                            [1e300, 1.0, -1e300]]))),
+        ("logits 1e30", "extreme", (np.array([[1e30, 0.0, -1e30]]), np.array([[1e30, -1e30, 0.0]]))),
+    ]
+
+
+def _reward_pairs(rng):
+    return [
+        ("random", "ordinary", (3.0 * rng.normal(size=(8, 4)), 3.0 * rng.normal(size=(8, 4)))),
+        ("gaps of -800, 40, 800", "extreme", (np.array([0.0, 40.0, 800.0]), np.array([800.0, 0.0, 0.0]))),
+        ("rewards 1e300", "extreme", (np.array([1e300, -1e300]), np.array([-1e300, 1e300]))),
+    ]
+
+
+def _preference_logps(rng):
+    shape = (8, 4)
+    logps = tuple(-rng.uniform(1.0, 80.0, size=shape) for _ in range(4))
+    long_c, long_r = np.array([-1e6, -3e5]), np.array([-1.2e6, -2e5])
+    return [
+        ("random", "ordinary", logps),
+        ("long responses: -1e6 with ratios of 1e-3", "extreme", (long_c + 3e-3, long_r - 1e-3, long_c, long_r)),
+        ("log-probabilities -1e300", "extreme", (np.array([-1e-300]), np.array([-1e300]), np.array([-1e300]),
+                                                 np.array([-1e-300]))),
+    ]
+
+
 CASES = {
     "real": _real, "counts": _counts, "log_counts": _log_counts, "gaussian": _gaussian,
     "binary_prob": _binary_prob, "binary_logits": _binary_logits,
@@ -551,6 +681,8 @@ CASES = {
     "signed_scores": _signed_scores, "sparse_scores": _sparse_scores, "binary_labels": _binary_labels,
     "distributions": _distributions, "pair_distances": _pair_distances, "triplets": _triplets,
     "cosine_pairs": _cosine_pairs, "masks": _masks, "ctc": _ctc,
+    "embedding_batches": _embedding_batches, "teacher_student": _teacher_student, "reward_pairs": _reward_pairs,
+    "preference_logps": _preference_logps,
 }
 
 
