@@ -10,7 +10,10 @@ prediction first, and so are these: ``lf.torch.HuberLoss()(y_pred, y_true)``
 equals ``lf.huber(y_true, y_pred)``, whose NumPy order is target first.
 :class:`ContrastiveLoss` is called as ``(distance, y_same)``. The shapes of
 the two arguments must agree (PyTorch's own losses broadcast with a warning;
-these refuse). Values are not range-checked per call, as in PyTorch.
+these refuse). Integer tensors are computed in the promoted floating type
+(``torch.get_default_dtype()`` when both are integers), never by casting the
+target to an integer prediction's type. Labels, probabilities and distances are
+checked against their domain on every call, with the NumPy function's message.
 
 ========================  =====================================  ======================
 class                     NumPy equivalent                       called as
@@ -48,7 +51,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - the usual name
 from torch import nn
 
-from lossfns._validation import as_float_array, check_bool, check_int, check_reduction, check_scalar
+from lossfns._validation import as_float_array, check_bool, check_int, check_reduction, check_scalar, interval
 from lossfns.monitor import LossMonitor, TrainingStopped, Verdict
 
 LOG2 = math.log(2.0)
@@ -68,13 +71,40 @@ class _Loss(nn.Module):
 
     def _pair(self, y_pred, y_true, names=("y_pred", "y_true")) -> tuple[torch.Tensor, torch.Tensor]:
         y_pred = torch.as_tensor(y_pred)
-        y_true = torch.as_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
+        y_true = torch.as_tensor(y_true, device=y_pred.device)
+        dtype = torch.promote_types(y_pred.dtype, y_true.dtype)
+        if not dtype.is_floating_point:  # integers and bools: compute in floats, never round the target
+            dtype = torch.get_default_dtype()
+        y_pred, y_true = y_pred.to(dtype), y_true.to(dtype)
         if y_true.shape != y_pred.shape:
             raise ValueError(
                 f"{type(self).__name__}: {names[1]} has shape {tuple(y_true.shape)} "
                 f"but {names[0]} has shape {tuple(y_pred.shape)}"
             )
         return y_pred, y_true
+
+    def _in_range(self, name: str, t: torch.Tensor, low=None, high=None, why: str = "", values=None) -> None:
+        """Raise ``ValueError`` as :func:`lossfns._validation.check_in_range` does (or, with ``values``, unless
+        every entry is one of them), naming the argument."""
+        with torch.no_grad():
+            if values is not None:
+                bad = ~torch.isin(t, torch.tensor(values, dtype=t.dtype, device=t.device))
+                if bool(bad.any()):
+                    allowed = "{" + ", ".join(f"{v:g}" for v in values) + "}"
+                    raise ValueError(f"{type(self).__name__}: {name} must hold labels in {allowed}{why}, "
+                                     f"got {float(t[bad].flatten()[0])!r}")
+                return
+            ok = torch.ones_like(t, dtype=torch.bool)
+            if low is not None:
+                ok &= t >= low
+            if high is not None:
+                ok &= t <= high
+            if not bool(ok.all()):
+                outside = t[~ok]
+                raise ValueError(
+                    f"{type(self).__name__}: {name} must lie in {interval(low, high)}{why}, got {outside.numel()} "
+                    f"value(s) outside it, e.g. {float(outside.flatten()[0])!r}"
+                )
 
     def _reduce(self, loss: torch.Tensor) -> torch.Tensor:
         if self.reduction == "mean":
@@ -195,6 +225,7 @@ class FocalLoss(_Loss):
     def forward(self, logits, y_true) -> torch.Tensor:
         """Loss of ``logits`` :math:`z` against labels ``y_true`` (PyTorch order)."""
         z, y = self._pair(logits, y_true, names=("logits", "y_true"))
+        self._in_range("y_true", y, 0.0, 1.0, " (labels or target probabilities)")
         ce = F.binary_cross_entropy_with_logits(z, y, reduction="none")
         log_not_pt = torch.logaddexp(torch.log(y) + F.logsigmoid(-z), torch.log1p(-y) + F.logsigmoid(z))
         loss = torch.exp(self.gamma * log_not_pt) * ce
@@ -225,6 +256,8 @@ class DiceLoss(_Loss):
     def forward(self, y_pred, y_true) -> torch.Tensor:
         """Loss of predicted probabilities ``y_pred`` against masks ``y_true`` (PyTorch order)."""
         y_pred, y_true = self._pair(y_pred, y_true)
+        self._in_range("y_true", y_true, 0.0, 1.0, " (a mask)")
+        self._in_range("y_pred", y_pred, 0.0, 1.0, " (probabilities)")
         if y_pred.dim() < 2:
             raise ValueError(
                 f"DiceLoss: y_pred must have a batch axis and at least one more, shape (n, ...), "
@@ -261,6 +294,8 @@ class ContrastiveLoss(_Loss):
     def forward(self, distance, y_same) -> torch.Tensor:
         """Loss of pair ``distance`` given labels ``y_same`` (1 = similar), PyTorch order."""
         d, y = self._pair(distance, y_same, names=("distance", "y_same"))
+        self._in_range("y_same", y, values=(0.0, 1.0), why=" (1 = similar pair)")
+        self._in_range("distance", d, low=0.0, why=" (a distance)")
         return self._reduce(y * d * d + (1.0 - y) * (self.margin - d).clamp(min=0.0) ** 2)
 
 

@@ -168,3 +168,40 @@ def test_lossfns_torch_loads_lazily_on_first_use():
             "print(before, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_integer_and_mixed_dtypes_compute_in_floats_with_the_exact_target(name):
+    """Issue 23: an integer prediction used to round the target to integers (Huber of [1, 2] vs [0.5, 1.5]: 0.5)."""
+    cls, kwargs, fn, _, np_kwargs, data = CASES[name]
+    y_true, y_pred = data(np.random.default_rng(7))
+    y_pred_int = np.round(y_pred)
+    y_pred_int = np.clip(y_pred_int, 0, None) if name in ("dice", "contrastive") else y_pred_int
+    y_pred_int = np.clip(y_pred_int, 0, 1) if name == "dice" else y_pred_int
+    out = cls(**kwargs)(torch.tensor(y_pred_int.astype(np.int64)), torch.tensor(y_true))
+    assert out.dtype == torch.float64  # promoted with the float64 target
+    assert out.item() == pytest.approx(float(fn(y_true, y_pred_int, **np_kwargs)), rel=1e-12)
+    both_int = cls(**kwargs)(torch.tensor(y_pred_int.astype(np.int64)), torch.tensor(y_true.astype(np.int64)))
+    assert both_int.dtype == torch.get_default_dtype()
+    assert lft.HuberLoss()(torch.tensor([1, 2]), torch.tensor([0.5, 1.5])).item() == pytest.approx(0.125)
+
+
+def test_values_outside_the_domain_raise_like_the_numpy_functions():
+    """Issue 23: the adapters returned nan or a negative Dice for labels and probabilities outside their domain."""
+    cases = [
+        (lambda: lft.FocalLoss()(torch.tensor([0.5]), torch.tensor([1.3])), focal, ([1.3], [0.5]),
+         {"from_logits": True}, r"y_true must lie in \[0, 1\] \(labels or target probabilities\)"),
+        (lambda: lft.DiceLoss()(torch.tensor([[1.5, 0.2]]), torch.tensor([[1.0, 0.0]])), dice,
+         ([[1.0, 0.0]], [[1.5, 0.2]]), {}, r"y_pred must lie in \[0, 1\] \(probabilities\)"),
+        (lambda: lft.DiceLoss()(torch.tensor([[0.5, 0.2]]), torch.tensor([[2.0, 0.0]])), dice,
+         ([[2.0, 0.0]], [[0.5, 0.2]]), {}, r"y_true must lie in \[0, 1\] \(a mask\)"),
+        (lambda: lft.ContrastiveLoss()(torch.tensor([-0.5]), torch.tensor([1.0])), contrastive, ([1.0], [-0.5]),
+         {}, r"distance must lie in \[0, inf\) \(a distance\)"),
+        (lambda: lft.ContrastiveLoss()(torch.tensor([0.5]), torch.tensor([0.5])), contrastive, ([0.5], [0.5]),
+         {}, r"y_same must hold labels in \{0, 1\} \(1 = similar pair\), got 0.5"),
+    ]
+    for call, numpy_fn, args, kwargs, message in cases:
+        with pytest.raises(ValueError, match=message):
+            call()
+        with pytest.raises(ValueError, match=message):  # the same words as the NumPy function
+            numpy_fn(*args, **kwargs)
