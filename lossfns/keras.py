@@ -27,6 +27,12 @@ Keras                                  NumPy core
 
 so give a model's single output the shape ``(n, 1)``: a 1-D ``(n,)`` input
 would be averaged to one number before ``sample_weight`` is applied.
+
+**Shapes.** Like Keras' own losses, a target and a prediction whose ranks
+differ by one size-1 last axis (``(n,)`` against a ``Dense(1)`` output
+``(n, 1)``) are squeezed to the same rank first; any other difference in shape
+is an error naming both shapes, never a broadcast (which would compare every
+target with every prediction).
 Compute in float64 with ``dtype="float64"``.
 
 :class:`LossMonitorCallback` watches ``model.fit``: it wraps
@@ -69,6 +75,21 @@ def _softplus(x):
     return ops.logaddexp(ops.zeros_like(x), x)
 
 
+def _align(owner: str, y_true, y_pred, names=("y_true", "y_pred")):
+    """Keras' rule for a size-1 last axis (``squeeze_or_expand_to_same_rank``), then equal shapes or an error."""
+    rank_t, rank_p = len(y_true.shape), len(y_pred.shape)
+    if rank_t == rank_p + 1 and y_true.shape[-1] == 1:
+        y_true = ops.squeeze(y_true, axis=-1)
+    elif rank_p == rank_t + 1 and y_pred.shape[-1] == 1:
+        y_pred = ops.squeeze(y_pred, axis=-1)
+    shape_t, shape_p = tuple(y_true.shape), tuple(y_pred.shape)
+    if len(shape_t) != len(shape_p) or any(a is not None and b is not None and a != b
+                                           for a, b in zip(shape_t, shape_p, strict=True)):
+        raise ValueError(f"{owner}: {names[1]} has shape {shape_p} but {names[0]} has shape {shape_t}; "
+                         "the losses of lossfns.keras never broadcast one against the other")
+    return y_true, y_pred
+
+
 @_register
 class HuberLoss(keras.losses.Loss):
     r"""Huber loss, :func:`lossfns.huber`; the values of ``keras.losses.Huber(delta)``.
@@ -86,6 +107,7 @@ class HuberLoss(keras.losses.Loss):
         self.delta = check_scalar("HuberLoss", "delta", delta, low=0.0, low_open=True)
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = _align("HuberLoss", y_true, y_pred)
         abs_r = ops.abs(y_pred - y_true)
         a = ops.minimum(abs_r, self.delta)
         return ops.mean(0.5 * a * a + self.delta * (abs_r - a), axis=-1)
@@ -112,6 +134,7 @@ class LogCoshLoss(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = _align("LogCoshLoss", y_true, y_pred)
         a = ops.abs(y_pred - y_true)
         return ops.mean(a + _softplus(-2.0 * a) - LOG2, axis=-1)
 
@@ -133,6 +156,7 @@ class QuantileLoss(keras.losses.Loss):
         self.q = check_scalar("QuantileLoss", "q", q, low=0.0, high=1.0, low_open=True, high_open=True)
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = _align("QuantileLoss", y_true, y_pred)
         r = y_true - y_pred
         return ops.mean(ops.maximum(self.q * r, (self.q - 1.0) * r), axis=-1)
 
@@ -170,7 +194,7 @@ class FocalLoss(keras.losses.Loss):
         self.alpha = None if alpha is None else check_scalar("FocalLoss", "alpha", alpha, low=0.0, high=1.0)
 
     def call(self, y_true, y_pred):
-        y, z = y_true, y_pred
+        y, z = _align("FocalLoss", y_true, y_pred)
         sp_neg, sp_pos = _softplus(-z), _softplus(z)  # -log sigma(z), -log sigma(-z)
         ce = y * sp_neg + (1.0 - y) * sp_pos
         log_not_pt = ops.logaddexp(ops.log(y) - sp_pos, ops.log1p(-y) - sp_neg)
@@ -206,6 +230,7 @@ class DiceLoss(keras.losses.Loss):
         self.smooth = check_scalar("DiceLoss", "smooth", smooth, low=0.0)
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = _align("DiceLoss", y_true, y_pred)
         axes = tuple(range(1, len(y_pred.shape)))
         num = 2.0 * ops.sum(y_true * y_pred, axis=axes) + self.smooth
         den = ops.sum(y_true, axis=axes) + ops.sum(y_pred, axis=axes) + self.smooth
@@ -236,7 +261,7 @@ class ContrastiveLoss(keras.losses.Loss):
         self.margin = check_scalar("ContrastiveLoss", "margin", margin, low=0.0)
 
     def call(self, y_true, y_pred):
-        y, d = y_true, y_pred
+        y, d = _align("ContrastiveLoss", y_true, y_pred, names=("y_same", "distance"))
         return ops.mean(y * d * d + (1.0 - y) * ops.square(ops.maximum(self.margin - d, 0.0)), axis=-1)
 
     def get_config(self) -> dict:

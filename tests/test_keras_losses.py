@@ -196,3 +196,36 @@ def test_lossfns_keras_is_the_lazy_submodule():
     import lossfns as lf
 
     assert lf.keras is lfk and lf.keras.DiceLoss is lfk.DiceLoss
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CASES if n != "dice"))
+def test_a_size_one_last_axis_is_squeezed_and_nothing_broadcasts(name):
+    """Issue 23: (4,) targets against (4, 1) predictions used to broadcast to 4 x 4 (Huber 0.78125, not 0.0625)."""
+    cls, _, params, fn, _, np_kwargs, data = CASES[name]
+    y_true, y_pred = data(np.random.default_rng(11))
+    y1, p1 = y_true[:, 0], y_pred[:, 0]
+    expected = float(fn(y1, p1, **params, **np_kwargs))
+    loss = cls(**params, dtype="float64")
+    for target, prediction in ((y1, p1[:, None]), (y1[:, None], p1), (y1[:, None], p1[:, None])):
+        assert float(loss(target, prediction)) == pytest.approx(expected, rel=1e-12), (target.shape, prediction.shape)
+    names = ("y_same", "distance") if name == "contrastive" else ("y_true", "y_pred")
+    with pytest.raises(ValueError, match=rf"{names[1]} has shape \(6, 3\) but {names[0]} has shape \(6, 4\); "
+                                         r"the losses of lossfns.keras never broadcast"):
+        loss(y_true, y_pred[:, :3])
+    with pytest.raises(ValueError, match=rf"{names[1]} has shape \(1, 6\) but {names[0]} has shape \(6,\)"):
+        loss(y1, p1[None, :])
+
+
+def test_the_issue_example_and_model_evaluate_with_a_dense_1_output():
+    y_true, y_pred = np.array([0.0, 1.0, 2.0, 3.0]), np.array([[0.5], [1.5], [2.0], [3.0]])
+    ours = float(lfk.HuberLoss(dtype="float64")(y_true, y_pred))
+    theirs = float(keras.losses.Huber(dtype="float64")(y_true, y_pred))
+    assert ours == pytest.approx(0.0625, rel=1e-12) and theirs == pytest.approx(ours, rel=1e-12)
+    keras.utils.set_random_seed(0)
+    x = np.linspace(-1.0, 1.0, 32)[:, None]
+    y = 3.0 * x[:, 0] + 1.0  # 1-D targets, as people pass them
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(loss=lfk.HuberLoss())
+    got = model.evaluate(x, y, verbose=0, batch_size=32)
+    pred = model.predict(x, verbose=0)[:, 0].astype(float)
+    assert got == pytest.approx(float(huber(y, pred)), rel=1e-5)
