@@ -21,6 +21,8 @@ def as_float_array(x, *, fn: str, name: str) -> np.ndarray:
     """
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{fn}: {name} must be numeric, got {type(x).__name__}")
+    if type(x).__module__.startswith("torch") and callable(getattr(x, "detach", None)):
+        x = x.detach().cpu().numpy()  # a tensor that requires grad: its values (the NumPy API has no autograd)
     try:
         arr = np.asarray(x)
     except (TypeError, ValueError) as exc:  # ragged nested lists, odd objects
@@ -171,7 +173,10 @@ def new_like(x: np.ndarray) -> np.ndarray:
 def reduce(values: np.ndarray, reduction: str):
     """Reduce per-sample losses: mean and sum give ``np.float64``, none the array (a scalar for 0-d input)."""
     if reduction == "mean":
-        return np.float64(np.mean(values))
+        mean = np.float64(np.mean(values))
+        if np.isinf(mean) and np.isfinite(values).all():  # the sum overflowed, the mean need not
+            mean = np.float64(np.sum(values / values.size))
+        return mean
     if reduction == "sum":
         return np.float64(np.sum(values))
     return values[()] if np.ndim(values) == 0 else values

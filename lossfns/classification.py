@@ -121,7 +121,10 @@ def _cross_entropy_rows(target, x: np.ndarray, from_logits: bool, eps: float, *,
             # -sum_j t_j log p_j = T log1p(rest) - sum_j t_j shifted_j: two sums of non-negative terms
             if labels is not None:
                 return log1p_rest[..., 0] - np.take_along_axis(shifted, labels[..., None], axis=-1)[..., 0]
-            np.multiply(target, shifted, out=shifted)
+            with np.errstate(invalid="ignore"):
+                np.multiply(target, shifted, out=shifted)
+            if np.isnan(shifted).any():  # 0 * -inf where a logit lies more than the float range below the top
+                shifted[np.isnan(shifted)] = 0.0
             return np.sum(target, axis=-1) * log1p_rest[..., 0] - np.sum(shifted, axis=-1)
         p = e  # p_j = e_j / (1 + rest), and 1 / (1 + rest) for the top class
         np.put_along_axis(p, top, 1.0, axis=-1)

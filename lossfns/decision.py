@@ -107,6 +107,7 @@ def bayes_threshold(cost: ArrayLike) -> float:
     0.2
     """
     c = _cost_matrix("bayes_threshold", cost)
+    c = c / np.max(np.abs(c))  # the threshold is scale-free; costs of 1e308 would overflow the sum below
     waste, benefit = c[0, 1] - c[0, 0], c[1, 0] - c[1, 1]
     return float(waste / (waste + benefit))
 

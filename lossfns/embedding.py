@@ -113,7 +113,8 @@ def contrastive(y_same: ArrayLike, distance: ArrayLike, *, margin: float = 1.0, 
     array([0.25  , 0.5625, 0.    ])
     """
     y, d, margin = _check_contrastive("contrastive", y_same, distance, margin, reduction)
-    return reduce(y * d * d + (1.0 - y) * np.square(np.maximum(margin - d, 0.0)), reduction)
+    # a choice, not a product with 0/1: 0 * inf is nan when the margin's square overflows (margin 1e200)
+    return reduce(np.where(y == 1.0, d * d, np.square(np.maximum(margin - d, 0.0))), reduction)
 
 
 def contrastive_grad(
@@ -137,7 +138,8 @@ def contrastive_grad(
     array([ 1. , -1.5,  0. ])
     """
     y, d, margin = _check_contrastive("contrastive_grad", y_same, distance, margin, reduction)
-    return reduce_grad(2.0 * y * d - 2.0 * (1.0 - y) * np.maximum(margin - d, 0.0), reduction, d.size)
+    grad = np.where(y == 1.0, 2.0 * d, -2.0 * np.maximum(margin - d, 0.0)) + 0.0  # no -0.0 beyond the margin
+    return reduce_grad(grad, reduction, d.size, owned=True)
 
 
 register(LossRecord(

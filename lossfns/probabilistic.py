@@ -110,7 +110,8 @@ def gaussian_nll(
     """
     y, mu, v, eps, full = _check_gaussian("gaussian_nll", y_true, mean, var, eps, full, reduction)
     v = np.maximum(v, eps)
-    loss = 0.5 * (np.log(v) + np.square(y - mu) / v)
+    r = y - mu
+    loss = 0.5 * (np.log(v) + (r / v) * r)  # (r / v) r: r^2 overflows for |r| > 1e154 where r^2 / v need not
     if full:
         loss = loss + HALF_LOG_2PI
     return reduce(loss, reduction)
@@ -161,7 +162,7 @@ def gaussian_nll_grad(
     v = np.maximum(v, eps)
     r = mu - y
     d_mean = r / v
-    d_var = 0.5 / v * (1.0 - np.square(r) / v)
+    d_var = 0.5 / v * (1.0 - (r / v) * r)
     return reduce_grad(d_mean, reduction, mu.size), reduce_grad(d_var, reduction, mu.size)
 
 

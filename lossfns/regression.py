@@ -651,9 +651,13 @@ def tukey(y_true: ArrayLike, y_pred: ArrayLike, *, c: float = 4.685, reduction: 
     """
     y, y_hat = prepare_pair("tukey", y_true, y_pred, reduction)
     c = check_scalar("tukey", "c", c, low=0.0, low_open=True)
-    t = np.minimum(np.abs(y_hat - y) / c, 1.0)
-    u = t * t
-    return reduce(c * c / 6.0 * u * (3.0 - 3.0 * u + u * u), reduction)
+    a = np.minimum(np.abs(y_hat - y), c)
+    u = np.square(a / c)
+    # (a^2 / 6)(3 - 3u + u^2) with u = (a/c)^2 inside: no c^2, which overflows for c > 1e154 (c = 1e200 gave nan
+    # at r = 0); beyond c the plateau c^2 / 6 itself (inf only where it truly exceeds the float range)
+    with np.errstate(over="ignore"):
+        plateau = c * c / 6.0
+    return reduce(np.where(a < c, a * (a / 6.0) * (3.0 - 3.0 * u + u * u), plateau), reduction)
 
 
 def tukey_grad(y_true: ArrayLike, y_pred: ArrayLike, *, c: float = 4.685, reduction: str = "mean") -> np.ndarray:

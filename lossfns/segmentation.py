@@ -52,7 +52,9 @@ def _tversky(fn: str, y_true, y_pred, alpha, beta, smooth, reduction):
     # d num / d p = y ; d den / d p = y + alpha (1 - y) - beta y
     shape = (-1,) + (1,) * len(axes)
     d_den = y + alpha * (1.0 - y) - beta * y
-    grad = -(y * den.reshape(shape) - num.reshape(shape) * d_den) / np.square(den).reshape(shape)
+    # (y - (num / den) d_den) / den: den^2 underflows to 0 for den < 1e-154 (smooth = 1e-300 gave inf)
+    den_b = den.reshape(shape)
+    grad = -(y - (num / den).reshape(shape) * d_den) / den_b
     return loss, grad + 0.0
 
 

@@ -32,10 +32,21 @@ def _integers(fn: str, name: str, arr: np.ndarray, high: int, what: str) -> np.n
     return arr.astype(np.int64)
 
 
+def _labels_maybe_empty(fn: str, labels, log_probs) -> np.ndarray:
+    """``labels`` as floats; an empty array is a valid batch whose every target is empty (lengths all 0), as in
+    PyTorch's ``test_CTCLoss_empty_target``, unless ``log_probs`` is empty too."""
+    try:
+        empty = not isinstance(labels, (str, bytes)) and np.size(labels) == 0 and np.ndim(labels) in (1, 2)
+        empty = empty and np.size(log_probs) > 0
+    except (TypeError, ValueError):  # ragged or odd input: as_float_array says what is wrong
+        empty = False
+    return np.zeros(np.shape(labels)) if empty else as_float_array(labels, fn=fn, name="labels")
+
+
 def _check_ctc(fn: str, labels, log_probs, input_lengths, label_lengths, blank, reduction):
     """Validate the CTC arguments; return padded int labels ``(N, S)``, log-probs, lengths and the blank."""
     check_reduction(fn, reduction)
-    lab = as_float_array(labels, fn=fn, name="labels")
+    lab = _labels_maybe_empty(fn, labels, log_probs)
     lp = as_float_array(log_probs, fn=fn, name="log_probs")
     il = as_float_array(input_lengths, fn=fn, name="input_lengths")
     ll = as_float_array(label_lengths, fn=fn, name="label_lengths")

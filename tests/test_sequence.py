@@ -266,3 +266,28 @@ def test_registry_call_matches_pytorch(batch):
     scale = 1.0 / (len(ll) * np.maximum(ll, 1))[None, :, None]
     np.testing.assert_allclose(record.grad(labels, lp, il, ll) + np.where(frames, np.exp(lp) * scale, 0.0),
                                leaf_grad, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("padded", [True, False])
+def test_a_batch_of_empty_targets_is_valid_as_in_torch(padded):
+    """Issue 23 / torch's test_CTCLoss_empty_target: every target empty, the loss is -sum_t log p(blank)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(50, 3, 15))
+    lp = logits - np.log(np.sum(np.exp(logits), axis=-1, keepdims=True))
+    targets = np.zeros((3, 0)) if padded else np.zeros(0)
+    lengths, zeros = np.full(3, 50.0), np.zeros(3)
+    expected = -lp[:, :, 0].sum(axis=0)
+    for reduction in ("none", "mean", "sum"):
+        theirs = torch.nn.functional.ctc_loss(torch.tensor(lp), torch.tensor(targets).long(),
+                                              torch.tensor(lengths).long(), torch.tensor(zeros).long(),
+                                              reduction=reduction).numpy()
+        np.testing.assert_allclose(lf.ctc(targets, lp, lengths, zeros, reduction=reduction), theirs, rtol=1e-13)
+    np.testing.assert_allclose(lf.ctc(targets, lp, lengths, zeros, reduction="none"), expected, rtol=1e-13)
+    grad = lf.ctc_grad(targets, lp, lengths, zeros, reduction="sum")
+    np.testing.assert_allclose(grad[:, :, 0], -1.0, rtol=1e-12)
+    assert np.all(grad[:, :, 1:] == 0.0)
+    with pytest.raises(ValueError, match=r"^ctc: label_lengths must hold integers in \[0, 0\]"):
+        lf.ctc(np.zeros((3, 0)), lp, lengths, np.array([0.0, 1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"^ctc: labels is empty"):
+        lf.ctc([], [], [], [])
