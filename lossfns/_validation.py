@@ -114,6 +114,15 @@ def check_int(fn: str, name: str, value, *, low: int | None = None) -> int:
     return value
 
 
+def check_seed(fn: str, seed, *, name: str = "seed"):
+    """A NumPy ``Generator`` from ``seed``: a non-negative integer or a ``Generator`` (used as it is)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"{fn}: {name} must be a non-negative integer or a numpy.random.Generator, got {seed!r}")
+    return np.random.default_rng(int(seed))
+
+
 def check_in_range(
     fn: str,
     name: str,

@@ -47,6 +47,7 @@ from lossfns._validation import (
     check_int,
     check_rows_sum_to_one,
     check_scalar,
+    check_seed,
 )
 from lossfns.classification import sparse_categorical_cross_entropy
 
@@ -658,7 +659,7 @@ def query(
     eer_min_prob = check_scalar(fn, "eer_min_prob", eer_min_prob, low=0.0, high=1.0)
     if eer_loss not in EER_LOSSES:
         raise ValueError(f"{fn}: eer_loss must be one of {', '.join(map(repr, EER_LOSSES))}, got {eer_loss!r}")
-    rng = np.random.default_rng(seed)
+    rng = check_seed(fn, seed)
 
     if strategy == "random":
         return rng.choice(pool.shape[0], size=n, replace=False).astype(np.int64)
@@ -855,7 +856,7 @@ def _one_blas_thread():
 
 def _loop(fn, model_factory, pool, y_pool, test, y_test_pos, classes, strategy, initial_size, batch_size, rounds,
           seed, query_options) -> ActiveResult:
-    rng = np.random.default_rng(seed)
+    rng = check_seed(fn, seed)
     initial = rng.choice(pool.shape[0], size=initial_size, replace=False).astype(np.int64)
     labeled = np.zeros(pool.shape[0], dtype=bool)
     labeled[initial] = True

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from lossfns._validation import as_float_array, check_scalar
+from lossfns._validation import as_float_array, check_scalar, check_seed
 
 if TYPE_CHECKING:  # pandas is imported only by telco_churn
     import pandas as pd
@@ -383,7 +383,7 @@ def train_test_split(*arrays: ArrayLike, test_size: float = 0.25, seed: int = 0)
     if n < 2:
         raise ValueError(f"train_test_split: need at least 2 samples to split, got {n}")
     n_test = min(max(int(round(test_size * n)), 1), n - 1)
-    order = np.random.default_rng(seed).permutation(n)
+    order = check_seed("train_test_split", seed).permutation(n)
     test, train = order[:n_test], order[n_test:]
     return [part for a in arrays for part in (a[train], a[test])]
 
@@ -427,7 +427,7 @@ def add_outliers(y: ArrayLike, n: int, *, shift: float = 5.0, seed: int = 0) -> 
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= y.size:
         raise ValueError(f"add_outliers: n must be an integer in [0, {y.size}], got {n!r}")
     shift = check_scalar("add_outliers", "shift", shift, low=0.0, low_open=True)
-    idx = np.sort(np.random.default_rng(seed).choice(y.size, size=int(n), replace=False))
+    idx = np.sort(check_seed("add_outliers", seed).choice(y.size, size=int(n), replace=False))
     out = y.copy()
     out[idx] += shift * y.std()
     return out, idx
@@ -560,7 +560,7 @@ def digit_strips(
         if not np.isin(pool_labels, np.arange(10)).all():
             raise ValueError("digit_strips: labels must be digits 0 ... 9")
         pool_labels = pool_labels.astype(np.int64)
-    rng = np.random.default_rng(seed)
+    rng = check_seed("digit_strips", seed)
     counts = rng.integers(lo, hi + 1, size=int(n))
     strips = np.zeros((int(n), 8, 8 * hi))
     targets = np.full((int(n), hi), -1, dtype=np.int64)
@@ -637,7 +637,7 @@ def shapes_segmentation(
         raise ValueError(f"shapes_segmentation: size must be an integer >= 2 * radius[1] + 3 = "
                          f"{2 * r_hi + 3:g}, got {size!r}")
     noise = check_scalar("shapes_segmentation", "noise", noise, low=0.0)
-    rng = np.random.default_rng(seed)
+    rng = check_seed("shapes_segmentation", seed)
     rows, cols = np.mgrid[0:size, 0:size] + 0.5  # pixel centres
     images = np.empty((int(n), size, size))
     masks = np.empty((int(n), size, size))

@@ -35,6 +35,7 @@ from lossfns._validation import (
     check_reduction,
     check_same_shape,
     check_scalar,
+    check_seed,
     reduce,
     zero_one_labels,
 )
@@ -369,7 +370,7 @@ def bootstrap_ci(
     if len(set(lengths)) != 1 or lengths[0] == 0:
         raise ValueError(f"{fn}: arrays must have the same, non-zero number of samples, got {lengths}")
     n = lengths[0]
-    rng = np.random.default_rng(seed)
+    rng = check_seed("bootstrap_ci", seed)
     replicates = np.empty(n_boot)
     for b in range(n_boot):
         idx = rng.integers(0, n, size=n)

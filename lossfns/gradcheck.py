@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossfns._validation import as_float_array, check_scalar
+from lossfns._validation import as_float_array, check_scalar, check_seed
 
 
 @dataclass(frozen=True)
@@ -75,16 +75,40 @@ def numerical_grad(f: Callable[[np.ndarray], float], x, *, eps: float = 1e-6) ->
     >>> numerical_grad(lambda v: float((v ** 2).sum()), [1.0, -2.0]).round(6)
     array([ 2., -4.])
     """
-    eps = check_scalar("numerical_grad", "eps", eps, low=0.0, low_open=True)
-    x = as_float_array(x, fn="numerical_grad", name="x").copy()
+    return _numerical_grad("numerical_grad", f, x, eps)
+
+
+def _check_callable(fn: str, name: str, f) -> None:
+    if not callable(f):
+        raise TypeError(f"{fn}: {name} must be a function of one array, got {type(f).__name__} {f!r}")
+
+
+def _scalar_value(fn: str, f, x: np.ndarray, where: str) -> float:
+    """``f(x)`` as a float; an array of more than one number, or NaN/inf, is an error that says where."""
+    value = np.asarray(f(x))
+    if value.dtype.kind not in "biuf":
+        raise TypeError(f"{fn}: f must return a number, got {type(f(x)).__name__}")
+    if value.size != 1:
+        raise ValueError(f"{fn}: f must return one number (a scalar loss), got an array of shape {value.shape}; "
+                         "reduce it (e.g. reduction='mean') or check a layer with check_layer")
+    value = float(value.reshape(()))
+    if not np.isfinite(value):
+        raise ValueError(f"{fn}: f returned {value} at {where}; finite differences need finite values there")
+    return value
+
+
+def _numerical_grad(fn: str, f, x, eps) -> np.ndarray:
+    _check_callable(fn, "f", f)
+    eps = check_scalar(fn, "eps", eps, low=0.0, low_open=True)
+    x = as_float_array(x, fn=fn, name="x").copy()
     grad = np.empty_like(x)
     flat, out = x.reshape(-1), grad.reshape(-1)
     for j in range(flat.size):
         orig = flat[j]
         flat[j] = orig + eps
-        up = float(f(x))
+        up = _scalar_value(fn, f, x, f"x + eps at element {j}")
         flat[j] = orig - eps
-        down = float(f(x))
+        down = _scalar_value(fn, f, x, f"x - eps at element {j}")
         flat[j] = orig
         out[j] = (up - down) / (2.0 * eps)
     return grad
@@ -137,10 +161,15 @@ def gradcheck(
     atol = check_scalar("gradcheck", "atol", atol, low=0.0)
     rtol = check_scalar("gradcheck", "rtol", rtol, low=0.0)
     x = as_float_array(x, fn="gradcheck", name="x")
+    _check_callable("gradcheck", "f", f)
+    _check_callable("gradcheck", "grad", grad)
     analytic = np.asarray(grad(x.copy()), dtype=np.float64)
     if analytic.shape != x.shape:
         raise ValueError(f"gradcheck: grad returned shape {analytic.shape} but x has shape {x.shape}")
-    numerical = numerical_grad(f, x, eps=eps)
+    if not np.all(np.isfinite(analytic)):
+        raise ValueError(f"gradcheck: grad returned {int(np.count_nonzero(~np.isfinite(analytic)))} NaN or "
+                         "infinite value(s)")
+    numerical = _numerical_grad("gradcheck", f, x, eps)
     err = np.abs(analytic - numerical)
     excess = err - (atol + rtol * np.abs(numerical))
     # The first element within round-off of the largest excess: a tie (say, every element off by
@@ -211,7 +240,7 @@ def check_layer(
     (1, 1)
     """
     x = as_float_array(x, fn="check_layer", name="x")
-    grad_out = np.random.default_rng(seed).standard_normal(np.shape(forward(x.copy())))
+    grad_out = check_seed("check_layer", seed).standard_normal(np.shape(forward(x.copy())))
 
     def f(v: np.ndarray) -> float:
         return float(np.sum(grad_out * np.asarray(forward(v), dtype=np.float64)))

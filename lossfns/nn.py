@@ -365,7 +365,18 @@ class MLP:
             values = []
             for start in range(0, n, batch):
                 idx = order[start:start + batch]
-                values.append(self.train_step(X[idx], y[idx], loss, loss_grad, lr=lr, l1=l1, l2=l2, rng=rng))
+                try:
+                    value = self.train_step(X[idx], y[idx], loss, loss_grad, lr=lr, l1=l1, l2=l2, rng=rng)
+                except ValueError as exc:
+                    if "NaN or infinite" not in str(exc):
+                        raise
+                    value = np.nan
+                if not np.isfinite(value):  # the weights blew up: say so, and which step size did it
+                    raise ValueError(
+                        f"{fn}: training diverged in epoch {epoch + 1}, at the minibatch starting at row {start}: the "
+                        f"network's output or loss is no longer finite; lower the learning rate (lr={lr:g})"
+                    ) from None
+                values.append(value)
             history[epoch] = np.mean(values)
         return history
 
