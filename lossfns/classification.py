@@ -21,8 +21,10 @@ from numpy.typing import ArrayLike
 
 from lossfns import minimisers
 from lossfns._validation import (
+    as_float_array,
     check_bool,
     check_in_range,
+    check_int,
     check_rows_sum_to_one,
     check_scalar,
     check_weights,
@@ -549,19 +551,41 @@ def categorical_cross_entropy_grad(
 # --- sparse categorical cross-entropy -----------------------------------------
 
 
-def _sparse_cce(fn: str, y_true, y_pred, from_logits, eps, reduction, *, grad=False):
+def _sparse_cce(fn: str, y_true, y_pred, from_logits, eps, ignore_index, label_smoothing, reduction, *, grad=False):
+    """Per-label losses (or their derivative), the checked ``reduction`` and the number of labels "mean" divides by."""
     from_logits = check_bool(fn, "from_logits", from_logits)
     eps = _check_eps(fn, eps)
+    smoothing = check_scalar(fn, "label_smoothing", label_smoothing, low=0.0, high=1.0)
+    ignored = None
+    if ignore_index is not None:
+        ignore_index = check_int(fn, "ignore_index", ignore_index)
+        t = as_float_array(y_true, fn=fn, name="y_true")
+        ignored = t == ignore_index
+        y_true = np.where(ignored, 0.0, t)  # any valid class; its loss is dropped below
     labels, x = prepare_labels(fn, y_true, y_pred, reduction)
     if not from_logits:
         check_rows_sum_to_one(fn, "y_pred", x)
-    if from_logits:
+    if from_logits and smoothing == 0.0:
         out = _cross_entropy_rows(None, x, True, eps, grad=grad, labels=labels)
     else:
-        one_hot = np.zeros(x.shape)
-        np.put_along_axis(one_hot, labels[..., None], 1.0, axis=-1)
-        out = _cross_entropy_rows(one_hot, x, False, eps, grad=grad)
-    return (out, None, reduction) if not grad else (None, out, reduction)
+        target = np.zeros(x.shape)
+        np.put_along_axis(target, labels[..., None], 1.0, axis=-1)
+        if smoothing:
+            target = (1.0 - smoothing) * target + smoothing / x.shape[-1]
+        out = _cross_entropy_rows(target, x, from_logits, eps, grad=grad)
+    count = labels.size
+    if ignored is not None:
+        count = int(np.count_nonzero(~ignored))
+        if count == 0 and reduction == "mean":
+            raise ValueError(f"{fn}: every label equals ignore_index={ignore_index}, so the mean has no labels to "
+                             "average (0/0); use reduction='sum'")
+        out = np.where(ignored[..., None] if grad else ignored, 0.0, out)
+    return out, reduction, count
+
+
+def _reduce_counted(loss: np.ndarray, reduction: str, count: int):
+    """:func:`reduce`, with ``"mean"`` the sum over ``count`` labels (those not ignored)."""
+    return np.float64(np.sum(loss) / count) if reduction == "mean" and count != loss.size else reduce(loss, reduction)
 
 
 def sparse_categorical_cross_entropy(
@@ -570,6 +594,8 @@ def sparse_categorical_cross_entropy(
     *,
     from_logits: bool = False,
     eps: float = EPS,
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
     reduction: str = "mean",
 ):
     r"""Categorical cross-entropy with integer class labels.
@@ -593,8 +619,18 @@ def sparse_categorical_cross_entropy(
         Read ``y_pred`` as logits.
     eps : float, default 1e-7
         Clip for probabilities; must lie in (0, 0.5). Unused with logits.
+    ignore_index : int, optional
+        Labels equal to it (padding, e.g. ``-100`` as in PyTorch) cost 0,
+        get no gradient and are left out of the ``"mean"``, which divides by
+        the number of the other labels.
+    label_smoothing : float in [0, 1], default 0.0
+        :math:`\varepsilon`: the target becomes :math:`(1 - \varepsilon)` on the
+        label plus :math:`\varepsilon / k` on every class, as in PyTorch's and
+        Keras' ``label_smoothing``; the loss of a perfect prediction is then
+        no longer 0.
     reduction : {"mean", "sum", "none"}, default "mean"
-        ``"none"`` returns one loss per label, shaped like ``y_true``.
+        ``"none"`` returns one loss per label, shaped like ``y_true`` (0 at
+        ignored labels).
 
     Returns
     -------
@@ -639,8 +675,9 @@ def sparse_categorical_cross_entropy(
     >>> sparse_categorical_cross_entropy([0], [[0.0, 0.0]], from_logits=True)  # log 2
     np.float64(0.6931471805599453)
     """
-    loss, _, reduction = _sparse_cce("sparse_categorical_cross_entropy", y_true, y_pred, from_logits, eps, reduction)
-    return reduce(loss, reduction)
+    loss, reduction, count = _sparse_cce("sparse_categorical_cross_entropy", y_true, y_pred, from_logits, eps,
+                                         ignore_index, label_smoothing, reduction)
+    return _reduce_counted(loss, reduction, count)
 
 
 def sparse_categorical_cross_entropy_grad(
@@ -649,6 +686,8 @@ def sparse_categorical_cross_entropy_grad(
     *,
     from_logits: bool = False,
     eps: float = EPS,
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
     reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`sparse_categorical_cross_entropy` with respect to ``y_pred``.
@@ -672,10 +711,9 @@ def sparse_categorical_cross_entropy_grad(
     >>> sparse_categorical_cross_entropy_grad([1], [[0.0, 0.0]], from_logits=True)
     array([[ 0.5, -0.5]])
     """
-    _, grad, reduction = _sparse_cce(
-        "sparse_categorical_cross_entropy_grad", y_true, y_pred, from_logits, eps, reduction, grad=True
-    )
-    return reduce_grad(grad, reduction, grad[..., 0].size, owned=True)
+    grad, reduction, count = _sparse_cce("sparse_categorical_cross_entropy_grad", y_true, y_pred, from_logits, eps,
+                                         ignore_index, label_smoothing, reduction, grad=True)
+    return reduce_grad(grad, reduction, count, owned=True)
 
 
 # --- hinge losses -------------------------------------------------------------
@@ -1242,7 +1280,7 @@ register(LossRecord(
     chapter=_CHAPTER, reference="bridle1990",
     torch="torch.nn.functional.cross_entropy(torch.log(y_pred), y_true.long())",
     keras="keras.losses.SparseCategoricalCrossentropy()(y_true, y_pred)",
-    params={"from_logits": False, "eps": EPS},
+    params={"from_logits": False, "eps": EPS, "ignore_index": None, "label_smoothing": 0.0},
     torch_notes=r"Prediction first, as logits ($\log p$), and int64 labels (`.long()`).",
     keras_notes=(
         r"Clips before renormalising, so a perfect prediction costs $2 \cdot 10^{-7}$ there and "

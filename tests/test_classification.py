@@ -871,3 +871,44 @@ def test_bce_gradient_is_zero_where_the_probability_was_clipped():
         g = lf.binary_cross_entropy_grad(y, p, reduction="none")
         np.testing.assert_array_equal(g[:4], 0.0)
         assert g[4] == (2.0 if y[0] == 0.0 else -2.0)  # by hand: (1 - y)/(1 - p) - y/p at p = 1/2
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1, 0.5])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_sparse_ce_ignore_index_and_label_smoothing_are_pytorchs(label_smoothing, reduction):
+    """Issue 23: PyTorch's ignore_index (padding left out of the mean) and label_smoothing, value and gradient."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    z = 2.0 * rng.normal(size=(7, 5))
+    y = rng.integers(0, 5, size=7).astype(float)
+    y[[1, 4]] = -100.0
+    leaf = torch.tensor(z, requires_grad=True)
+    theirs = torch.nn.functional.cross_entropy(leaf, torch.tensor(y).long(), ignore_index=-100,
+                                               label_smoothing=label_smoothing, reduction=reduction)
+    theirs.sum().backward()
+    kw = {"from_logits": True, "ignore_index": -100, "label_smoothing": label_smoothing, "reduction": reduction}
+    np.testing.assert_allclose(lf.sparse_categorical_cross_entropy(y, z, **kw), theirs.detach().numpy(),
+                               rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(lf.sparse_categorical_cross_entropy_grad(y, z, **kw), leaf.grad.numpy(),
+                               rtol=1e-12, atol=1e-16)
+    # the same with probabilities instead of logits
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    kw["from_logits"] = False
+    np.testing.assert_allclose(lf.sparse_categorical_cross_entropy(y, p, **kw), theirs.detach().numpy(), rtol=1e-9)
+
+
+def test_ignored_labels_change_the_mean_not_just_the_sum():
+    z = np.array([[2.0, 0.0], [0.0, 2.0], [5.0, -5.0]])
+    y = np.array([0.0, 1.0, -1.0])
+    kept = lf.sparse_categorical_cross_entropy(y[:2], z[:2], from_logits=True)
+    assert lf.sparse_categorical_cross_entropy(y, z, from_logits=True, ignore_index=-1) == pytest.approx(kept)
+    padded_in = lf.sparse_categorical_cross_entropy(np.array([0.0, 1.0, 1.0]), z, from_logits=True)
+    assert padded_in > 3 * kept  # averaging the padding in: the mistake ignore_index prevents
+    with pytest.raises(ValueError, match=r"every label equals ignore_index=-1, so the mean has no labels"):
+        lf.sparse_categorical_cross_entropy([-1.0], [[0.0, 1.0]], from_logits=True, ignore_index=-1)
+    assert lf.sparse_categorical_cross_entropy([-1.0], [[0.0, 1.0]], from_logits=True, ignore_index=-1,
+                                               reduction="sum") == 0.0
+    with pytest.raises(ValueError, match=r"y_true must hold integer class labels in \[0, 1\]"):
+        lf.sparse_categorical_cross_entropy([-1.0], [[0.0, 1.0]], from_logits=True)  # without ignore_index: an error
+    smooth = lf.sparse_categorical_cross_entropy([0.0], [[50.0, -50.0]], from_logits=True, label_smoothing=0.2)
+    assert smooth == pytest.approx(0.1 * 100.0, rel=1e-12)  # the floor: eps/k of the mass on the wrong class

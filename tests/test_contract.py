@@ -246,6 +246,9 @@ INPUTS = {
         for i, name in enumerate(("policy_chosen", "policy_rejected", "ref_chosen", "ref_rejected")))),
 }
 
+# Optional integer parameters (None = off): anything but an integer or None is a TypeError.
+INTEGER_OR_NONE = {("sparse_categorical_cross_entropy", "ignore_index"): -100}
+
 # Values each keyword parameter must refuse with ValueError, and the allowed range the message states.
 # (Boolean flags need no entry: anything but True/False is a TypeError, checked for every flag.)
 INVALID_PARAMS = {
@@ -262,6 +265,7 @@ INVALID_PARAMS = {
     ("categorical_cross_entropy", "class_weight"): ((-1.0, np.inf, np.nan), "[0, inf)"),
     ("categorical_cross_entropy", "eps"): ((0.0, 0.5, np.nan), "(0, 0.5)"),
     ("sparse_categorical_cross_entropy", "eps"): ((0.0, 0.5, np.nan), "(0, 0.5)"),
+    ("sparse_categorical_cross_entropy", "label_smoothing"): ((-0.1, 1.5, np.nan), "[0, 1]"),
     ("multiclass_hinge", "margin"): ((-0.5, np.inf, np.nan), "[0, inf)"),
     ("zero_one", "threshold"): ((np.inf, -np.inf, np.nan), "(-inf, inf)"),
     ("focal", "gamma"): ((-1.0, np.inf, np.nan), "[0, inf)"),
@@ -467,6 +471,13 @@ def test_invalid_parameters_raise_errors_naming_the_parameter_and_the_range(reco
                 for bad in (1, "yes", None):
                     with pytest.raises(TypeError, match=rf"^{name}: {param} must be True or False, got"):
                         f(*args, **{param: bad})
+                continue
+            if (record.name, param) in INTEGER_OR_NONE:
+                for bad in (1.5, "1"):
+                    with pytest.raises(TypeError, match=rf"^{name}: {param} must be an integer, got"):
+                        f(*args, **{param: bad})
+                f(*args, **{param: INTEGER_OR_NONE[(record.name, param)]})
+                f(*args, **{param: default})
                 continue
             if (record.name, param) not in INVALID_PARAMS:
                 pytest.fail(f"INVALID_PARAMS has no invalid values for {record.name}({param}=...)")
