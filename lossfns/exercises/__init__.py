@@ -14,7 +14,7 @@ the result says which case failed, on what input, and what was expected.
 
 The machinery is in ``_core.py``; each chapter's exercises in ``chNN.py``.
 """
-from lossfns.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08  # noqa: F401  (register exercises 1.x to 8.x)
+from lossfns.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09  # noqa: F401  (register exercises 1.x to 9.x)
 from lossfns.exercises._core import (
     ATOL,
     RTOL,
