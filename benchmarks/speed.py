@@ -141,23 +141,8 @@ def cases() -> tuple[Case, ...]:
 
 def best_time(call: Callable[[], object], repeat: int, min_seconds: float = 0.02) -> float:
     """Seconds per call: the minimum over ``repeat`` timings of a loop lasting at least ``min_seconds``."""
-    call()  # warm up (first-touch page faults, lazy initialisation)
-    loops = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(loops):
-            call()
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_seconds:
-            break
-        loops *= 2 if elapsed == 0 else max(2, int(1.2 * min_seconds / elapsed))
-    best = elapsed / loops
-    for _ in range(repeat - 1):
-        start = time.perf_counter()
-        for _ in range(loops):
-            call()
-        best = min(best, (time.perf_counter() - start) / loops)
-    return best
+    loops = _loops_for(call, min_seconds)  # warms up too (first-touch page faults, lazy initialisation)
+    return min(_block(call, loops) for _ in range(repeat))
 
 
 def _loops_for(call: Callable[[], object], min_seconds: float = 0.02) -> int:
