@@ -35,6 +35,11 @@ is an error naming both shapes, never a broadcast (which would compare every
 target with every prediction).
 Compute in float64 with ``dtype="float64"``.
 
+**Values.** Called on values (NumPy arrays, lists, eager tensors), a loss checks them as the
+NumPy function does: numeric, not empty, finite, and inside the loss's domain (labels in [0, 1],
+probabilities, distances), with the NumPy function's message and the class's name. Inside a
+compiled ``model.fit`` the tensors are symbolic and only the shapes are checked.
+
 :class:`LossMonitorCallback` watches ``model.fit``: it wraps
 :class:`lossfns.monitor.LossMonitor` and stops training on NaN/inf,
 divergence or a plateau.
@@ -58,7 +63,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from lossfns._validation import check_bool, check_scalar
+from lossfns._validation import as_float_array, check_bool, check_in_range, check_scalar, zero_one_labels
 from lossfns.monitor import LossMonitor, TrainingStopped, Verdict
 
 LOG2 = math.log(2.0)
@@ -90,8 +95,44 @@ def _align(owner: str, y_true, y_pred, names=("y_true", "y_pred")):
     return y_true, y_pred
 
 
+def _in_graph(x) -> bool:
+    """Whether ``x`` is a symbolic tensor (Keras building a model, TensorFlow tracing ``model.fit``'s step)."""
+    if isinstance(x, keras.KerasTensor):
+        return True
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return not tf.executing_eagerly()
+    return False
+
+
+class _CheckedLoss(keras.losses.Loss):
+    """A ``keras.losses.Loss`` whose eager calls check their inputs as the NumPy loss does.
+
+    Called on values (NumPy arrays, lists, eager tensors), each argument is read with the NumPy
+    core's rules (numeric, non-empty, finite) and its domain is checked by :meth:`_check_domain`,
+    with the NumPy function's messages and the class's name. Inside a compiled ``model.fit`` the
+    tensors are symbolic and only the shapes are checked (by :func:`_align`); watch the values
+    there with :class:`LossMonitorCallback`, which stops on NaN.
+    """
+
+    _names = ("y_true", "y_pred")
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if not (_in_graph(y_true) or _in_graph(y_pred)):
+            owner = type(self).__name__
+            t, p = (as_float_array(x, fn=owner, name=n) for x, n in zip((y_true, y_pred), self._names, strict=True))
+            self._check_domain(owner, t, p)
+            # lists as arrays (Keras would map over a list's items); tensors and variables stay, for autograd
+            y_true, y_pred = (a if isinstance(x, (list, tuple)) else x for a, x in ((t, y_true), (p, y_pred)))
+        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+
+    def _check_domain(self, owner: str, t: np.ndarray, p: np.ndarray) -> None:
+        """Raise ``ValueError`` for values outside the loss's domain (none for a regression loss)."""
+
+
 @_register
-class HuberLoss(keras.losses.Loss):
+class HuberLoss(_CheckedLoss):
     r"""Huber loss, :func:`lossfns.huber`; the values of ``keras.losses.Huber(delta)``.
 
     Parameters
@@ -117,7 +158,7 @@ class HuberLoss(keras.losses.Loss):
 
 
 @_register
-class LogCoshLoss(keras.losses.Loss):
+class LogCoshLoss(_CheckedLoss):
     r"""Log-cosh loss, :func:`lossfns.log_cosh`, as :math:`|r| + \operatorname{softplus}(-2|r|) - \log 2`.
 
     Unlike ``keras.losses.LogCosh``, :math:`\log 2` is taken in the compute
@@ -140,7 +181,7 @@ class LogCoshLoss(keras.losses.Loss):
 
 
 @_register
-class QuantileLoss(keras.losses.Loss):
+class QuantileLoss(_CheckedLoss):
     r"""Quantile (pinball) loss, :func:`lossfns.quantile`; Keras has none.
 
     Parameters
@@ -165,7 +206,7 @@ class QuantileLoss(keras.losses.Loss):
 
 
 @_register
-class FocalLoss(keras.losses.Loss):
+class FocalLoss(_CheckedLoss):
     r"""Binary focal loss from logits, :func:`lossfns.focal` with ``from_logits=True``.
 
     ``y_pred`` holds logits :math:`z` (no sigmoid on the last layer). The
@@ -193,6 +234,9 @@ class FocalLoss(keras.losses.Loss):
         self.gamma = check_scalar("FocalLoss", "gamma", gamma, low=0.0)
         self.alpha = None if alpha is None else check_scalar("FocalLoss", "alpha", alpha, low=0.0, high=1.0)
 
+    def _check_domain(self, owner, t, p):
+        check_in_range(owner, "y_true", t, low=0.0, high=1.0, why=" (labels or target probabilities)")
+
     def call(self, y_true, y_pred):
         y, z = _align("FocalLoss", y_true, y_pred)
         sp_neg, sp_pos = _softplus(-z), _softplus(z)  # -log sigma(z), -log sigma(-z)
@@ -208,14 +252,14 @@ class FocalLoss(keras.losses.Loss):
 
 
 @_register
-class DiceLoss(keras.losses.Loss):
+class DiceLoss(_CheckedLoss):
     r"""Soft Dice loss per item, :func:`lossfns.dice`, with smoothing.
 
     Sums over every axis but the batch, so each sample gets its own Dice.
     ``keras.losses.Dice()`` instead sums over the whole batch unless given
-    ``axis``, and has no smoothing. Values are not checked inside a graph:
-    with ``smooth=0`` an item with an empty mask and an empty prediction
-    gives NaN here, where :func:`lossfns.dice` raises.
+    ``axis``, and has no smoothing. With ``smooth=0`` an item with an empty mask
+    and an empty prediction is an error when the loss is called on values, as in
+    :func:`lossfns.dice`; inside a compiled graph, where values are not checked, it gives NaN.
 
     Parameters
     ----------
@@ -229,6 +273,16 @@ class DiceLoss(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.smooth = check_scalar("DiceLoss", "smooth", smooth, low=0.0)
 
+    def _check_domain(self, owner, t, p):
+        check_in_range(owner, "y_true", t, low=0.0, high=1.0, why=" (a mask)")
+        check_in_range(owner, "y_pred", p, low=0.0, high=1.0, why=" (probabilities)")
+        if self.smooth == 0.0 and t.shape == p.shape and t.ndim >= 2:
+            axes = tuple(range(1, t.ndim))
+            empty = np.flatnonzero((t.sum(axis=axes) + p.sum(axis=axes)) == 0)
+            if empty.size:
+                raise ValueError(f"{owner}: item {int(empty[0])} has an empty mask and an empty prediction (0/0); "
+                                 "use smooth > 0")
+
     def call(self, y_true, y_pred):
         y_true, y_pred = _align("DiceLoss", y_true, y_pred)
         axes = tuple(range(1, len(y_pred.shape)))
@@ -241,7 +295,7 @@ class DiceLoss(keras.losses.Loss):
 
 
 @_register
-class ContrastiveLoss(keras.losses.Loss):
+class ContrastiveLoss(_CheckedLoss):
     r"""Contrastive loss, :func:`lossfns.contrastive`: :math:`y d^2 + (1 - y)\max(0, m - d)^2`.
 
     Called as ``loss(y_same, distance)``: 0/1 labels first, predicted
@@ -259,6 +313,12 @@ class ContrastiveLoss(keras.losses.Loss):
     def __init__(self, margin: float = 1.0, reduction="sum_over_batch_size", name="contrastive_loss", dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.margin = check_scalar("ContrastiveLoss", "margin", margin, low=0.0)
+
+    _names = ("y_same", "distance")
+
+    def _check_domain(self, owner, t, p):
+        zero_one_labels(owner, "y_same", t, why=" (1 = similar pair)")
+        check_in_range(owner, "distance", p, low=0.0, why=" (a distance)")
 
     def call(self, y_true, y_pred):
         y, d = _align("ContrastiveLoss", y_true, y_pred, names=("y_same", "distance"))

@@ -10,7 +10,8 @@ prediction first, and so are these: ``lf.torch.HuberLoss()(y_pred, y_true)``
 equals ``lf.huber(y_true, y_pred)``, whose NumPy order is target first.
 :class:`ContrastiveLoss` is called as ``(distance, y_same)``. The shapes of
 the two arguments must agree (PyTorch's own losses broadcast with a warning;
-these refuse). Integer tensors are computed in the promoted floating type
+these refuse). Empty inputs, NaN and infinity are refused with the NumPy function's
+message (PyTorch's own losses return nan or inf). Integer tensors are computed in the promoted floating type
 (``torch.get_default_dtype()`` when both are integers), never by casting the
 target to an integer prediction's type. Labels, probabilities and distances are
 checked against their domain on every call, with the NumPy function's message.
@@ -69,9 +70,32 @@ class _Loss(nn.Module):
         super().__init__()
         self.reduction = check_reduction(type(self).__name__, reduction)
 
+    def _tensor(self, name: str, x, device=None) -> torch.Tensor:
+        """``x`` as a real tensor (lists and arrays are converted), or a ``TypeError`` naming the argument."""
+        if isinstance(x, (str, bytes)):
+            raise TypeError(f"{type(self).__name__}: {name} must be numeric, got {type(x).__name__}")
+        try:
+            t = torch.as_tensor(x, device=device)
+        except (TypeError, ValueError, RuntimeError) as exc:  # strings in an array, ragged lists, objects
+            raise TypeError(f"{type(self).__name__}: {name} could not be read as a numeric tensor ({exc})") from None
+        if t.is_complex():
+            raise TypeError(f"{type(self).__name__}: {name} must be real (bool, int or float), got dtype {t.dtype}")
+        return t
+
+    def _check_values(self, name: str, t: torch.Tensor) -> None:
+        """Raise ``ValueError`` as :func:`lossfns._validation.as_float_array` does for an empty or non-finite input."""
+        if t.numel() == 0:
+            raise ValueError(f"{type(self).__name__}: {name} is empty; a loss needs at least one value")
+        if t.dtype.is_floating_point:
+            with torch.no_grad():
+                bad = int((~torch.isfinite(t)).sum())
+            if bad:
+                raise ValueError(f"{type(self).__name__}: {name} contains {bad} NaN or infinite value(s); "
+                                 "all inputs must be finite")
+
     def _pair(self, y_pred, y_true, names=("y_pred", "y_true")) -> tuple[torch.Tensor, torch.Tensor]:
-        y_pred = torch.as_tensor(y_pred)
-        y_true = torch.as_tensor(y_true, device=y_pred.device)
+        y_pred = self._tensor(names[0], y_pred)
+        y_true = self._tensor(names[1], y_true, device=y_pred.device)
         dtype = torch.promote_types(y_pred.dtype, y_true.dtype)
         if not dtype.is_floating_point:  # integers and bools: compute in floats, never round the target
             dtype = torch.get_default_dtype()
@@ -81,6 +105,8 @@ class _Loss(nn.Module):
                 f"{type(self).__name__}: {names[1]} has shape {tuple(y_true.shape)} "
                 f"but {names[0]} has shape {tuple(y_pred.shape)}"
             )
+        self._check_values(names[0], y_pred)
+        self._check_values(names[1], y_true)
         return y_pred, y_true
 
     def _in_range(self, name: str, t: torch.Tensor, low=None, high=None, why: str = "", values=None) -> None:
