@@ -1,8 +1,32 @@
-"""lossfns: the loss functions of *Loss Functions, Executed*, in NumPy, with gradients.
+r"""lossfns: the loss functions of *Loss Functions, Executed*, in NumPy, with gradients.
 
 Importing the package imports NumPy only. Submodules that need more
 (``plotting`` needs Matplotlib, ``torch`` and ``keras`` their frameworks) load
 on first attribute access, e.g. ``lossfns.plotting``.
+
+Sample weights
+--------------
+Every loss of the registry and its gradient take ``sample_weight``: one
+weight :math:`w_i \ge 0` per loss of ``reduction="none"``, in an array of
+the same shape. An axis of length 1 repeats a weight along it (``(n, 1)``
+weighs the rows of ``(n, k)`` elementwise losses); nothing else broadcasts,
+so ``(n,)`` against losses of shape ``(n, 1)`` is an error naming both
+shapes, not an ``(n, n)`` product. NaN, infinite, negative and non-numeric
+weights are refused. The reductions become
+
+* ``"none"``: :math:`w_i \ell_i`; ``"sum"``: :math:`\sum_i w_i \ell_i`;
+* ``"mean"``: :math:`\frac1n \sum_i w_i \ell_i`, :math:`n` the number of
+  losses (Keras' ``sum_over_batch_size``, PyTorch's BCE ``weight``);
+* ``"weighted_mean"``: :math:`\sum_i w_i \ell_i / \sum_i w_i` (Keras'
+  ``mean_with_sample_weight``), an error when the weights sum to 0.
+
+Where a loss's ``"mean"`` is not a plain average the weights keep its rule:
+CTC divides each loss by its label length, ``ignore_index`` leaves labels out
+of the sum and of :math:`n`. The cross-entropies' ``class_weight`` multiplies
+each sample's weight by that of its class in the divisor of
+``"weighted_mean"``, which is then PyTorch's ``cross_entropy(weight=w)``
+mean, :math:`\sum_i w_{y_i} \ell_i / \sum_i w_{y_i}`. ``sample_weight=None``
+(the default) computes exactly what the loss computed before it existed.
 """
 from __future__ import annotations
 

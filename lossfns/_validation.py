@@ -11,6 +11,8 @@ import numbers
 import numpy as np
 
 REDUCTIONS = ("mean", "sum", "none")
+LOSS_REDUCTIONS = REDUCTIONS + ("weighted_mean",)
+"""The reductions of the NumPy losses: ``"weighted_mean"`` divides by the summed weights (see :func:`reduce`)."""
 
 
 def as_float_array(x, *, fn: str, name: str) -> np.ndarray:
@@ -49,11 +51,11 @@ def check_same_shape(fn: str, a: np.ndarray, b: np.ndarray, name_a: str, name_b:
         raise ValueError(f"{fn}: {name_b} has shape {b.shape} but {name_a} has shape {a.shape}")
 
 
-def check_reduction(fn: str, reduction) -> str:
-    """Return ``reduction`` if it is one of ``"mean"``, ``"sum"``, ``"none"``."""
-    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-        allowed = ", ".join(repr(r) for r in REDUCTIONS)
-        raise ValueError(f"{fn}: reduction must be one of {allowed}, got {reduction!r}")
+def check_reduction(fn: str, reduction, allowed: tuple = REDUCTIONS) -> str:
+    """Return ``reduction`` if it is one of ``allowed`` (the losses pass :data:`LOSS_REDUCTIONS`)."""
+    if not isinstance(reduction, str) or reduction not in allowed:
+        names = ", ".join(repr(r) for r in allowed)
+        raise ValueError(f"{fn}: reduction must be one of {names}, got {reduction!r}")
     return reduction
 
 
@@ -160,7 +162,7 @@ def prepare_arrays(fn: str, reduction, arrays: dict) -> tuple[np.ndarray, ...]:
     compared with the first one, so the message of a mismatch names the
     offending argument and the first argument (``y_true``).
     """
-    check_reduction(fn, reduction)
+    check_reduction(fn, reduction, LOSS_REDUCTIONS)
     out = [as_float_array(value, fn=fn, name=name) for name, value in arrays.items()]
     names = list(arrays)
     for name, arr in zip(names[1:], out[1:], strict=True):
@@ -179,28 +181,108 @@ def new_like(x: np.ndarray) -> np.ndarray:
     return np.empty(np.shape(x))
 
 
-def reduce(values: np.ndarray, reduction: str):
-    """Reduce per-sample losses: mean and sum give ``np.float64``, none the array (a scalar for 0-d input)."""
-    if reduction == "mean":
-        mean = np.float64(np.mean(values))
-        if np.isinf(mean) and np.isfinite(values).all():  # the sum overflowed, the mean need not
-            mean = np.float64(np.sum(values / values.size))
-        return mean
+def check_sample_weight(fn: str, sample_weight, shape: tuple) -> np.ndarray | None:
+    """Return ``sample_weight`` as a float64 array that fits per-sample losses of ``shape`` (``None`` stays ``None``).
+
+    It must have as many axes as the losses, each of their length or of length
+    1 (repeated along it: ``(n, 1)`` weighs the rows of ``(n, k)`` losses);
+    anything else, ``(n,)`` against ``(n, 1)`` included, is a ``ValueError``
+    naming both shapes, never a silent broadcast. Weights must be finite and
+    ``>= 0``; a non-numeric one is a ``TypeError``.
+    """
+    if sample_weight is None:
+        return None
+    w = as_float_array(sample_weight, fn=fn, name="sample_weight")
+    try:
+        fits = w.ndim == len(shape) and np.broadcast_shapes(w.shape, shape) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{fn}: sample_weight has shape {w.shape} but the per-sample losses (reduction='none') have shape "
+            f"{tuple(shape)}; give one weight per loss, with the same number of axes (length 1 repeats a weight)"
+        )
+    return check_in_range(fn, "sample_weight", w, low=0.0, why=" (weights)")
+
+
+def _total_weight(fn: str, w, norm, shape: tuple, n: int) -> float:
+    """The denominator of ``"weighted_mean"``: the sum of ``w * norm`` over the losses (``n`` when both are 1)."""
+    if w is None and norm is None:
+        return float(n)
+    total = float(np.sum(np.broadcast_to(np.multiply(1.0 if w is None else w, 1.0 if norm is None else norm), shape)))
+    if not total > 0.0:
+        raise ValueError(f"{fn}: the weights sum to 0, so reduction='weighted_mean' has nothing to divide by "
+                         "(0/0); give some sample a positive weight, or use 'mean' or 'sum'")
+    return total
+
+
+def reduce(values: np.ndarray, reduction: str, sample_weight=None, *, fn: str = "", count: int | None = None,
+           norm=None):
+    r"""Reduce per-sample losses :math:`\ell_i` with optional sample weights :math:`w_i` (default 1).
+
+    ``"none"`` gives :math:`w_i \ell_i` (a scalar for 0-d input), ``"sum"``
+    :math:`\sum_i w_i \ell_i`, ``"mean"`` :math:`\frac1n \sum_i w_i \ell_i`
+    with :math:`n` the number of losses (Keras' convention; ``count``
+    replaces :math:`n` where some losses are left out, as ``ignore_index``
+    does), and ``"weighted_mean"`` :math:`\sum_i w_i \ell_i / \sum_i w_i c_i`,
+    PyTorch's convention for class weights, with :math:`c_i` = ``norm`` (the
+    class weight of sample :math:`i`'s label; 0 for a left-out sample;
+    default 1). ``sample_weight`` is checked by :func:`check_sample_weight`
+    against ``values.shape``; ``fn`` names the loss in its errors.
+    """
+    if sample_weight is None and count is None and norm is None and reduction != "weighted_mean":
+        if reduction == "mean":
+            mean = np.float64(np.mean(values))
+            if np.isinf(mean) and np.isfinite(values).all():  # the sum overflowed, the mean need not
+                mean = np.float64(np.sum(values / values.size))
+            return mean
+        if reduction == "sum":
+            return np.float64(np.sum(values))
+        return values[()] if np.ndim(values) == 0 else values
+    w = check_sample_weight(fn, sample_weight, np.shape(values))
+    weighted = values if w is None else values * w
+    if reduction == "none":
+        return weighted[()] if np.ndim(weighted) == 0 else weighted
     if reduction == "sum":
-        return np.float64(np.sum(values))
-    return values[()] if np.ndim(values) == 0 else values
+        return np.float64(np.sum(weighted))
+    n = np.size(values) if count is None else count
+    divisor = n if reduction == "mean" else _total_weight(fn, w, norm, np.shape(values), n)
+    out = np.float64(np.sum(weighted) / divisor)
+    if np.isinf(out) and np.isfinite(weighted).all():  # the sum overflowed, the mean need not
+        out = np.float64(np.sum(weighted / divisor))
+    return out
 
 
-def reduce_grad(per_element: np.ndarray, reduction: str, n: int, *, owned: bool = False) -> np.ndarray:
+def reduce_grad(per_element: np.ndarray, reduction: str, n: int, *, owned: bool = False, sample_weight=None,
+                fn: str = "", shape: tuple | None = None, axis: int = 0, norm=None) -> np.ndarray:
     """Scale a per-element derivative to the derivative of the reduced loss.
 
     ``n`` is the number of per-sample losses that ``"mean"`` averages over.
     ``owned=True`` says that ``per_element`` is a fresh array of the caller's,
     which is then divided in place (no second array of the input's size).
+
+    With ``sample_weight`` (checked against ``shape``, the shape of the
+    per-sample losses, by default ``per_element.shape``) each sample's
+    derivative is multiplied by its weight; the losses' axes sit in
+    ``per_element`` from ``axis`` on (CTC's ``(T, N, C)`` has its ``N``
+    sequences at ``axis=1``), any further axes belong to one sample (a row
+    of classes, a mask's pixels). ``"weighted_mean"`` and ``norm`` are as in
+    :func:`reduce`.
     """
+    if sample_weight is None and norm is None and reduction != "weighted_mean":
+        if reduction == "mean":
+            per_element = np.divide(per_element, n, out=per_element) if owned else per_element / n
+        return per_element[()] if np.ndim(per_element) == 0 else per_element
+    shape = np.shape(per_element) if shape is None else tuple(shape)
+    w = check_sample_weight(fn, sample_weight, shape)
+    out = per_element if owned and np.ndim(per_element) else np.array(per_element, dtype=np.float64)
+    if w is not None:
+        out *= w.reshape((1,) * axis + w.shape + (1,) * (out.ndim - axis - w.ndim))
     if reduction == "mean":
-        per_element = np.divide(per_element, n, out=per_element) if owned else per_element / n
-    return per_element[()] if np.ndim(per_element) == 0 else per_element
+        out /= n
+    elif reduction == "weighted_mean":
+        out /= _total_weight(fn, w, norm, shape, n)
+    return out[()] if out.ndim == 0 else out
 
 
 # --- classification: probabilities, labels and weights ---------------------------
@@ -275,7 +357,7 @@ def prepare_labels(fn: str, y_true, y_pred, reduction, *, names=("y_true", "y_pr
 
     Returns the labels as int64 and the predictions as float64.
     """
-    check_reduction(fn, reduction)
+    check_reduction(fn, reduction, LOSS_REDUCTIONS)
     t = as_float_array(y_true, fn=fn, name=names[0])
     p = as_float_array(y_pred, fn=fn, name=names[1])
     if p.ndim == 0 or t.shape != p.shape[:-1]:

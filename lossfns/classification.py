@@ -166,12 +166,15 @@ def _cross_entropy_rows(target, x: np.ndarray, from_logits: bool, eps: float, *,
 # --- binary cross-entropy -----------------------------------------------------
 
 
-def _bce(fn: str, y_true, y_pred, from_logits, pos_weight, eps, reduction, *, grad: bool = False):
+def _bce(fn: str, y_true, y_pred, from_logits, pos_weight, eps, label_smoothing, reduction, *, grad: bool = False):
     """Per-element loss (or, with ``grad=True``, its derivative) and the checked ``reduction``."""
     from_logits = check_bool(fn, "from_logits", from_logits)
     eps = _check_eps(fn, eps)
+    smoothing = check_scalar(fn, "label_smoothing", label_smoothing, low=0.0, high=1.0)
     y, x = prepare_pair(fn, y_true, y_pred, reduction)
     check_in_range(fn, "y_true", y, low=0.0, high=1.0, why=" (labels or target probabilities)")
+    if smoothing:  # Keras' y (1 - s) + s / 2: halfway towards 1/2
+        y = y * (1.0 - smoothing) + 0.5 * smoothing
     w = check_weights(fn, "pos_weight", pos_weight, x.shape, low_open=True)
     wy = y if isinstance(w, float) and w == 1.0 else w * y
     # Three arrays of the input's size at most: each fresh one costs as much as a pass over the data.
@@ -240,6 +243,8 @@ def binary_cross_entropy(
     from_logits: bool = False,
     pos_weight: ArrayLike | None = None,
     eps: float = EPS,
+    label_smoothing: float = 0.0,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""Binary cross-entropy (log loss) of labels and predicted probabilities or logits.
@@ -271,7 +276,17 @@ def binary_cross_entropy(
     eps : float, default 1e-7
         Probabilities are clipped to :math:`[\epsilon, 1 - \epsilon]`; must
         lie in (0, 0.5). Unused with logits.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    label_smoothing : float in [0, 1], default 0.0
+        :math:`s`: each target becomes :math:`y (1 - s) + s/2`, moved towards
+        1/2 (Keras' ``BinaryCrossentropy(label_smoothing=s)``; PyTorch's
+        binary cross-entropy has none), so a logit no longer gains by growing
+        without bound: at :math:`s = 0.2` a positive is best served by
+        :math:`\sigma(z) = 0.9`.
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over every element, ``"sum"`` adds them,
         ``"none"`` returns :math:`\ell` with the shape of the input.
 
@@ -289,7 +304,9 @@ def binary_cross_entropy(
         If the shapes differ; an input is empty or holds NaN/inf; ``y_true``
         lies outside [0, 1]; ``y_pred`` lies outside [0, 1] without
         ``from_logits``; ``pos_weight <= 0`` or does not broadcast; ``eps``
-        is outside (0, 0.5); ``reduction`` is unknown.
+        is outside (0, 0.5); ``label_smoothing`` is outside [0, 1];
+        ``sample_weight`` is negative, holds NaN/inf or does not fit the
+        per-sample losses; ``reduction`` is unknown.
 
     Notes
     -----
@@ -310,6 +327,9 @@ def binary_cross_entropy(
     subtraction, so at :math:`p = 1` it differs from this function by about
     :math:`6 \cdot 10^{-10}`), has no ``pos_weight`` and averages over the
     last axis before reducing, which changes ``"sum"`` and ``"none"``.
+    PyTorch's ``weight=`` (of both BCE functions) rescales each element and
+    its ``"mean"`` still divides by :math:`n`: it is ``sample_weight`` with
+    ``reduction="mean"``.
     Keras expects probabilities by default, PyTorch's
     ``BCEWithLogitsLoss`` logits.
 
@@ -327,8 +347,9 @@ def binary_cross_entropy(
     >>> float(binary_cross_entropy([1.0], [0.0]))  # clipped at eps = 1e-7: -log(1e-7)
     16.11809565095832
     """
-    loss, reduction = _bce("binary_cross_entropy", y_true, y_pred, from_logits, pos_weight, eps, reduction)
-    return reduce(loss, reduction)
+    loss, reduction = _bce("binary_cross_entropy", y_true, y_pred, from_logits, pos_weight, eps, label_smoothing,
+                           reduction)
+    return reduce(loss, reduction, sample_weight, fn="binary_cross_entropy")
 
 
 def binary_cross_entropy_grad(
@@ -338,6 +359,8 @@ def binary_cross_entropy_grad(
     from_logits: bool = False,
     pos_weight: ArrayLike | None = None,
     eps: float = EPS,
+    label_smoothing: float = 0.0,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`binary_cross_entropy` with respect to ``y_pred``.
@@ -367,9 +390,10 @@ def binary_cross_entropy_grad(
     array([-2.,  2.])
     """
     grad, reduction = _bce(
-        "binary_cross_entropy_grad", y_true, y_pred, from_logits, pos_weight, eps, reduction, grad=True
+        "binary_cross_entropy_grad", y_true, y_pred, from_logits, pos_weight, eps, label_smoothing, reduction, grad=True
     )
-    return reduce_grad(grad, reduction, grad.size, owned=True)
+    return reduce_grad(grad, reduction, grad.size, owned=True, sample_weight=sample_weight,
+                       fn="binary_cross_entropy_grad")
 
 
 # --- categorical cross-entropy ------------------------------------------------
@@ -391,13 +415,15 @@ def _cce(fn: str, y_true, y_pred, from_logits, label_smoothing, class_weight, ep
     check_rows_sum_to_one(fn, "y_true", y)
     if not from_logits:
         check_rows_sum_to_one(fn, "y_pred", x)
-    plain = label_smoothing == 0.0 and isinstance(w, float) and w == 1.0
+    unweighted = isinstance(w, float) and w == 1.0
+    # the class weight of each row, sum_j w_j y_j (w of the label for one-hot rows): "weighted_mean" divides by it
+    norm = None if unweighted else np.sum(w * y, axis=-1)
+    plain = label_smoothing == 0.0 and unweighted
     if plain and from_logits and _is_one_hot(y):  # the sparse path: no products with a mostly-zero target
         out = _cross_entropy_rows(None, x, True, eps, grad=grad, labels=np.argmax(y, axis=-1))
-        return (out, None, reduction) if not grad else (None, out, reduction)
+        return out, reduction, norm
     target = y if plain else w * ((1.0 - label_smoothing) * y + label_smoothing / k)
-    out = _cross_entropy_rows(target, x, from_logits, eps, grad=grad)
-    return (out, None, reduction) if not grad else (None, out, reduction)
+    return _cross_entropy_rows(target, x, from_logits, eps, grad=grad), reduction, norm
 
 
 def categorical_cross_entropy(
@@ -408,6 +434,7 @@ def categorical_cross_entropy(
     label_smoothing: float = 0.0,
     class_weight: ArrayLike | None = None,
     eps: float = EPS,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""Categorical cross-entropy of one-hot (or probability) rows and predicted rows.
@@ -436,10 +463,18 @@ def categorical_cross_entropy(
         Mix :math:`s` of the uniform distribution into the targets.
     class_weight : float or array_like of shape (k,), optional
         Non-negative weight :math:`w_j` of each class (a number weighs every
-        class alike). Default 1.
+        class alike). Default 1. ``"mean"`` still divides by the number of
+        rows; ``"weighted_mean"`` divides by the summed class weight of the
+        rows, :math:`\sum_i \sum_j w_j y_{ij}` (times each row's
+        ``sample_weight``): :math:`\sum_i w_{y_i}` for one-hot rows,
+        PyTorch's mean for class-index targets.
     eps : float, default 1e-7
         Clip for probabilities; must lie in (0, 0.5). Unused with logits.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the rows, ``"sum"`` adds them, ``"none"``
         returns one loss per row.
 
@@ -495,10 +530,10 @@ def categorical_cross_entropy(
     >>> categorical_cross_entropy([[0.0, 1.0]], [[1e4, -1e4]], from_logits=True)  # exact: 2e4
     np.float64(20000.0)
     """
-    loss, _, reduction = _cce(
+    loss, reduction, norm = _cce(
         "categorical_cross_entropy", y_true, y_pred, from_logits, label_smoothing, class_weight, eps, reduction
     )
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, sample_weight, fn="categorical_cross_entropy", norm=norm)
 
 
 def categorical_cross_entropy_grad(
@@ -509,6 +544,7 @@ def categorical_cross_entropy_grad(
     label_smoothing: float = 0.0,
     class_weight: ArrayLike | None = None,
     eps: float = EPS,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`categorical_cross_entropy` with respect to ``y_pred``.
@@ -541,18 +577,21 @@ def categorical_cross_entropy_grad(
     >>> categorical_cross_entropy_grad([[0.0, 1.0]], [[0.5, 0.5]])  # -y/p + 1
     array([[ 1., -1.]])
     """
-    _, grad, reduction = _cce(
+    grad, reduction, norm = _cce(
         "categorical_cross_entropy_grad", y_true, y_pred, from_logits, label_smoothing, class_weight, eps, reduction,
         grad=True,
     )
-    return reduce_grad(grad, reduction, grad[..., 0].size, owned=True)
+    return reduce_grad(grad, reduction, grad[..., 0].size, owned=True, sample_weight=sample_weight,
+                       fn="categorical_cross_entropy_grad", shape=grad.shape[:-1], norm=norm)
 
 
 # --- sparse categorical cross-entropy -----------------------------------------
 
 
-def _sparse_cce(fn: str, y_true, y_pred, from_logits, eps, ignore_index, label_smoothing, reduction, *, grad=False):
-    """Per-label losses (or their derivative), the checked ``reduction`` and the number of labels "mean" divides by."""
+def _sparse_cce(fn: str, y_true, y_pred, from_logits, eps, ignore_index, label_smoothing, class_weight, reduction, *,
+                grad=False):
+    """Per-label losses (or their derivative), the checked ``reduction``, the number of labels "mean" divides by
+    (``None``: all of them) and the class weight of each label that "weighted_mean" divides by (``None``: all 1)."""
     from_logits = check_bool(fn, "from_logits", from_logits)
     eps = _check_eps(fn, eps)
     smoothing = check_scalar(fn, "label_smoothing", label_smoothing, low=0.0, high=1.0)
@@ -563,29 +602,29 @@ def _sparse_cce(fn: str, y_true, y_pred, from_logits, eps, ignore_index, label_s
         ignored = t == ignore_index
         y_true = np.where(ignored, 0.0, t)  # any valid class; its loss is dropped below
     labels, x = prepare_labels(fn, y_true, y_pred, reduction)
+    k = x.shape[-1]
+    w = check_weights(fn, "class_weight", class_weight, (k,), low_open=False, exact=True)
+    unweighted = isinstance(w, float) and w == 1.0
     if not from_logits:
         check_rows_sum_to_one(fn, "y_pred", x)
-    if from_logits and smoothing == 0.0:
+    if from_logits and smoothing == 0.0 and unweighted:
         out = _cross_entropy_rows(None, x, True, eps, grad=grad, labels=labels)
     else:
         target = np.zeros(x.shape)
         np.put_along_axis(target, labels[..., None], 1.0, axis=-1)
         if smoothing:
-            target = (1.0 - smoothing) * target + smoothing / x.shape[-1]
-        out = _cross_entropy_rows(target, x, from_logits, eps, grad=grad)
-    count = labels.size
-    if ignored is not None:
+            target = (1.0 - smoothing) * target + smoothing / k
+        out = _cross_entropy_rows(target if unweighted else w * target, x, from_logits, eps, grad=grad)
+    norm = None if unweighted else np.broadcast_to(w, (k,))[labels]
+    count = None
+    if ignored is not None and ignored.any():
         count = int(np.count_nonzero(~ignored))
-        if count == 0 and reduction == "mean":
+        if count == 0 and reduction in ("mean", "weighted_mean"):
             raise ValueError(f"{fn}: every label equals ignore_index={ignore_index}, so the mean has no labels to "
                              "average (0/0); use reduction='sum'")
         out = np.where(ignored[..., None] if grad else ignored, 0.0, out)
-    return out, reduction, count
-
-
-def _reduce_counted(loss: np.ndarray, reduction: str, count: int):
-    """:func:`reduce`, with ``"mean"`` the sum over ``count`` labels (those not ignored)."""
-    return np.float64(np.sum(loss) / count) if reduction == "mean" and count != loss.size else reduce(loss, reduction)
+        norm = np.where(ignored, 0.0, 1.0 if norm is None else norm)
+    return out, reduction, count, norm
 
 
 def sparse_categorical_cross_entropy(
@@ -596,6 +635,8 @@ def sparse_categorical_cross_entropy(
     eps: float = EPS,
     ignore_index: int | None = None,
     label_smoothing: float = 0.0,
+    class_weight: ArrayLike | None = None,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""Categorical cross-entropy with integer class labels.
@@ -628,7 +669,18 @@ def sparse_categorical_cross_entropy(
         label plus :math:`\varepsilon / k` on every class, as in PyTorch's and
         Keras' ``label_smoothing``; the loss of a perfect prediction is then
         no longer 0.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    class_weight : float or array_like of shape (k,), optional
+        Non-negative weight :math:`w_j` of each class: the loss of a label
+        :math:`y_i` is multiplied by :math:`w_{y_i}` (the smoothed part of
+        the target by each class's own weight), PyTorch's ``weight``. Its
+        ``"mean"`` is ``reduction="weighted_mean"`` here,
+        :math:`\sum_i w_{y_i} \ell_i / \sum_i w_{y_i}` over the labels that
+        are not ignored; ``"mean"`` divides by their number. Default 1.
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"none"`` returns one loss per label, shaped like ``y_true`` (0 at
         ignored labels).
 
@@ -647,7 +699,9 @@ def sparse_categorical_cross_entropy(
         empty or holds NaN/inf; a label is not an integer in [0, k - 1]; a row
         of ``y_pred`` (without ``from_logits``) has entries outside [0, 1] or
         does not sum to 1 within 1e-4; ``eps`` is outside (0, 0.5);
-        ``reduction`` is unknown.
+        ``class_weight`` is negative or not of shape ``(k,)``; every label is
+        ignored with ``"mean"`` or ``"weighted_mean"``; ``reduction`` is
+        unknown.
 
     Notes
     -----
@@ -662,6 +716,12 @@ def sparse_categorical_cross_entropy(
     :math:`\epsilon`: a perfect prediction costs it :math:`2 \cdot 10^{-7}`
     instead of :math:`10^{-7}`.
 
+    With ``ignore_index``, ``class_weight`` and ``sample_weight`` together,
+    the ignored labels drop out of the sum and of both normalisers:
+    ``"mean"`` divides by the number of the other labels and
+    ``"weighted_mean"`` by their summed weights, as PyTorch's
+    ``cross_entropy(z, y, weight=w, ignore_index=i)`` does.
+
     References
     ----------
     J. S. Bridle, "Probabilistic interpretation of feedforward classification
@@ -674,10 +734,17 @@ def sparse_categorical_cross_entropy(
     array([0.69314718, 0.22314355])
     >>> sparse_categorical_cross_entropy([0], [[0.0, 0.0]], from_logits=True)  # log 2
     np.float64(0.6931471805599453)
+
+    Class 1 weighs 3: PyTorch's mean divides by the label weights 1 + 3.
+
+    >>> z = [[0.0, 0.0], [0.0, 0.0]]
+    >>> float(sparse_categorical_cross_entropy([0, 1], z, from_logits=True, class_weight=[1.0, 3.0],
+    ...                                        reduction="weighted_mean")) == float(np.log(2))
+    True
     """
-    loss, reduction, count = _sparse_cce("sparse_categorical_cross_entropy", y_true, y_pred, from_logits, eps,
-                                         ignore_index, label_smoothing, reduction)
-    return _reduce_counted(loss, reduction, count)
+    loss, reduction, count, norm = _sparse_cce("sparse_categorical_cross_entropy", y_true, y_pred, from_logits, eps,
+                                               ignore_index, label_smoothing, class_weight, reduction)
+    return reduce(loss, reduction, sample_weight, fn="sparse_categorical_cross_entropy", count=count, norm=norm)
 
 
 def sparse_categorical_cross_entropy_grad(
@@ -688,6 +755,8 @@ def sparse_categorical_cross_entropy_grad(
     eps: float = EPS,
     ignore_index: int | None = None,
     label_smoothing: float = 0.0,
+    class_weight: ArrayLike | None = None,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`sparse_categorical_cross_entropy` with respect to ``y_pred``.
@@ -711,9 +780,11 @@ def sparse_categorical_cross_entropy_grad(
     >>> sparse_categorical_cross_entropy_grad([1], [[0.0, 0.0]], from_logits=True)
     array([[ 0.5, -0.5]])
     """
-    grad, reduction, count = _sparse_cce("sparse_categorical_cross_entropy_grad", y_true, y_pred, from_logits, eps,
-                                         ignore_index, label_smoothing, reduction, grad=True)
-    return reduce_grad(grad, reduction, count, owned=True)
+    grad, reduction, count, norm = _sparse_cce("sparse_categorical_cross_entropy_grad", y_true, y_pred, from_logits,
+                                               eps, ignore_index, label_smoothing, class_weight, reduction, grad=True)
+    return reduce_grad(grad, reduction, grad[..., 0].size if count is None else count, owned=True,
+                       sample_weight=sample_weight, fn="sparse_categorical_cross_entropy_grad", shape=grad.shape[:-1],
+                       norm=norm)
 
 
 # --- hinge losses -------------------------------------------------------------
@@ -725,7 +796,7 @@ def _margins(fn: str, y_true, y_pred, reduction):
     return s, 1.0 - s * score
 
 
-def hinge(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
+def hinge(y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"):
     r"""Hinge loss of the support vector machine.
 
     .. math:: \ell_i = \max(0,\ 1 - y_i \hat y_i), \qquad y_i \in \{-1, +1\}
@@ -737,7 +808,11 @@ def hinge(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
         :math:`2y - 1`).
     y_pred : array_like, same shape as ``y_true``
         Real scores :math:`\hat y` (decision values, not probabilities).
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over every element, ``"none"`` returns
         :math:`\ell` with the shape of the input.
 
@@ -777,10 +852,12 @@ def hinge(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
     np.float64(0.5)
     """
     _, margin = _margins("hinge", y_true, y_pred, reduction)
-    return reduce(np.maximum(margin, 0.0), reduction)
+    return reduce(np.maximum(margin, 0.0), reduction, sample_weight, fn="hinge")
 
 
-def hinge_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean") -> np.ndarray:
+def hinge_grad(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"
+) -> np.ndarray:
     r"""Derivative of :func:`hinge` with respect to ``y_pred``.
 
     .. math:: \frac{\partial \ell_i}{\partial \hat y_i} = -y_i\, [1 - y_i \hat y_i > 0]
@@ -801,10 +878,13 @@ def hinge_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean")
     array([ 0.,  1., -1.])
     """
     s, margin = _margins("hinge_grad", y_true, y_pred, reduction)
-    return reduce_grad(np.where(margin > 0.0, -s, 0.0), reduction, margin.size)
+    return reduce_grad(np.where(margin > 0.0, -s, 0.0), reduction, margin.size,
+                       sample_weight=sample_weight, fn="hinge_grad")
 
 
-def squared_hinge(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
+def squared_hinge(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"
+):
     r"""Squared hinge loss (the L2-SVM loss).
 
     .. math:: \ell_i = \max(0,\ 1 - y_i \hat y_i)^2, \qquad y_i \in \{-1, +1\}
@@ -816,7 +896,11 @@ def squared_hinge(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mea
         :math:`2y - 1`).
     y_pred : array_like, same shape as ``y_true``
         Real scores :math:`\hat y`.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         As in :func:`hinge`.
 
     Returns
@@ -852,10 +936,12 @@ def squared_hinge(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mea
     array([0.    , 2.25  , 0.5625])
     """
     _, margin = _margins("squared_hinge", y_true, y_pred, reduction)
-    return reduce(np.square(np.maximum(margin, 0.0)), reduction)
+    return reduce(np.square(np.maximum(margin, 0.0)), reduction, sample_weight, fn="squared_hinge")
 
 
-def squared_hinge_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean") -> np.ndarray:
+def squared_hinge_grad(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"
+) -> np.ndarray:
     r"""Derivative of :func:`squared_hinge` with respect to ``y_pred``.
 
     .. math:: \frac{\partial \ell_i}{\partial \hat y_i} = -2\, y_i \max(0,\ 1 - y_i \hat y_i)
@@ -873,7 +959,8 @@ def squared_hinge_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str =
     array([ 0. ,  3. , -1.5])
     """
     s, margin = _margins("squared_hinge_grad", y_true, y_pred, reduction)
-    return reduce_grad(np.where(margin > 0.0, -2.0 * s * margin, 0.0), reduction, margin.size)
+    return reduce_grad(np.where(margin > 0.0, -2.0 * s * margin, 0.0), reduction, margin.size,
+                       sample_weight=sample_weight, fn="squared_hinge_grad")
 
 
 def _multiclass_margins(fn: str, y_true, y_pred, margin, reduction):
@@ -886,7 +973,10 @@ def _multiclass_margins(fn: str, y_true, y_pred, margin, reduction):
     return violation, is_label
 
 
-def multiclass_hinge(y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0, reduction: str = "mean"):
+def multiclass_hinge(
+    y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+):
     r"""Multiclass hinge loss (Weston-Watkins form, as PyTorch's ``multi_margin_loss``).
 
     .. math::
@@ -905,7 +995,11 @@ def multiclass_hinge(y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.
         Real class scores :math:`\hat y`.
     margin : float, default 1.0
         The margin :math:`m \ge 0`.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"none"`` returns one loss per label, shaped like ``y_true``.
 
     Returns
@@ -943,11 +1037,12 @@ def multiclass_hinge(y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.
     """
     violation, _ = _multiclass_margins("multiclass_hinge", y_true, y_pred, margin, reduction)
     k = violation.shape[-1]
-    return reduce(np.sum(np.maximum(violation, 0.0), axis=-1) / k, reduction)
+    return reduce(np.sum(np.maximum(violation, 0.0), axis=-1) / k, reduction, sample_weight, fn="multiclass_hinge")
 
 
 def multiclass_hinge_grad(
-    y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0, reduction: str = "mean"
+    y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`multiclass_hinge` with respect to ``y_pred``.
 
@@ -975,13 +1070,17 @@ def multiclass_hinge_grad(
     k = violation.shape[-1]
     active = (violation > 0.0).astype(np.float64) / k
     grad = np.where(is_label, -np.sum(active, axis=-1, keepdims=True), active)
-    return reduce_grad(grad, reduction, grad[..., 0].size)
+    return reduce_grad(grad, reduction, grad[..., 0].size, sample_weight=sample_weight, fn="multiclass_hinge_grad",
+                       shape=grad.shape[:-1])
 
 
 # --- zero-one loss ------------------------------------------------------------
 
 
-def zero_one(y_true: ArrayLike, y_pred: ArrayLike, *, threshold: float = 0.5, reduction: str = "mean"):
+def zero_one(
+    y_true: ArrayLike, y_pred: ArrayLike, *, threshold: float = 0.5,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+):
     r"""Zero-one loss: 1 for a misclassified element, 0 otherwise.
 
     .. math::
@@ -1000,7 +1099,11 @@ def zero_one(y_true: ArrayLike, y_pred: ArrayLike, *, threshold: float = 0.5, re
     threshold : float, default 0.5
         The decision threshold :math:`t` (0.5 for probabilities, 0 for
         scores or logits).
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` is the error rate, ``"sum"`` the number of errors,
         ``"none"`` one 0/1 value per element.
 
@@ -1042,7 +1145,7 @@ def zero_one(y_true: ArrayLike, y_pred: ArrayLike, *, threshold: float = 0.5, re
     threshold = check_scalar("zero_one", "threshold", threshold)
     y, score = prepare_pair("zero_one", y_true, y_pred, reduction)
     positive = signed_labels("zero_one", "y_true", y) > 0
-    return reduce(((score >= threshold) != positive).astype(np.float64), reduction)
+    return reduce(((score >= threshold) != positive).astype(np.float64), reduction, sample_weight, fn="zero_one")
 
 
 # --- focal loss ---------------------------------------------------------------
@@ -1087,6 +1190,7 @@ def focal(
     alpha: float | None = None,
     from_logits: bool = False,
     eps: float = EPS,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""Binary focal loss: cross-entropy that down-weights well-classified elements.
@@ -1117,7 +1221,11 @@ def focal(
         Read ``y_pred`` as logits.
     eps : float, default 1e-7
         Clip for probabilities; must lie in (0, 0.5). Unused with logits.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"none"`` returns :math:`\ell` with the shape of the input.
 
     Returns
@@ -1172,7 +1280,7 @@ def focal(
     np.True_
     """
     loss, _, reduction = _focal("focal", y_true, y_pred, gamma, alpha, from_logits, eps, reduction)
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, sample_weight, fn="focal")
 
 
 def focal_grad(
@@ -1183,6 +1291,7 @@ def focal_grad(
     alpha: float | None = None,
     from_logits: bool = False,
     eps: float = EPS,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`focal` with respect to ``y_pred``.
@@ -1216,7 +1325,7 @@ def focal_grad(
     array([-0.5])
     """
     _, grad, reduction = _focal("focal_grad", y_true, y_pred, gamma, alpha, from_logits, eps, reduction)
-    return reduce_grad(grad, reduction, grad.size)
+    return reduce_grad(grad, reduction, grad.size, sample_weight=sample_weight, fn="focal_grad")
 
 
 # --- registry -----------------------------------------------------------------
@@ -1234,7 +1343,7 @@ register(LossRecord(
     reference="cox1958",
     torch="torch.nn.functional.binary_cross_entropy(y_pred, y_true)",
     keras="keras.losses.BinaryCrossentropy()(y_true, y_pred)",
-    params={"from_logits": False, "pos_weight": None, "eps": EPS},
+    params={"from_logits": False, "pos_weight": None, "eps": EPS, "label_smoothing": 0.0},
     torch_notes=(
         r"Prediction first. It clamps $\log p$ at $-100$ instead of clipping $p$, so $p = 0$ for a "
         r"positive costs 100 (here $-\log 10^{-7} \approx 16.1$). `pos_weight` exists only in "
@@ -1280,7 +1389,7 @@ register(LossRecord(
     chapter=_CHAPTER, reference="bridle1990",
     torch="torch.nn.functional.cross_entropy(torch.log(y_pred), y_true.long())",
     keras="keras.losses.SparseCategoricalCrossentropy()(y_true, y_pred)",
-    params={"from_logits": False, "eps": EPS, "ignore_index": None, "label_smoothing": 0.0},
+    params={"from_logits": False, "eps": EPS, "ignore_index": None, "label_smoothing": 0.0, "class_weight": None},
     torch_notes=r"Prediction first, as logits ($\log p$), and int64 labels (`.long()`).",
     keras_notes=(
         r"Clips before renormalising, so a perfect prediction costs $2 \cdot 10^{-7}$ there and "

@@ -76,6 +76,7 @@ def distillation(
     student_logits: ArrayLike,
     *,
     temperature: float = 2.0,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""Distillation loss (Hinton et al.): :math:`T^2` times the KL divergence of the softened distributions.
@@ -102,7 +103,11 @@ def distillation(
     temperature : float, default 2.0
         :math:`T > 0`; :math:`T = 1` is the plain KL divergence of the two
         softmax distributions.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the rows (PyTorch's ``"batchmean"``),
         ``"sum"`` adds them, ``"none"`` returns one loss per row, shape (...,).
 
@@ -158,7 +163,7 @@ def distillation(
         direct = temperature * (temperature * np.sum(terms, axis=-1))  # T (T KL): no overflow of T^2 alone
     _, a, b = _small_gap(p, w, temperature)
     ratio = np.where(a < 1e-8, 1.0 - a / 2, np.log1p(a) / np.where(a < 1e-8, 1.0, a))  # log(1 + a) / a
-    return reduce(np.where(small, b * ratio, direct), reduction)
+    return reduce(np.where(small, b * ratio, direct), reduction, sample_weight, fn="distillation")
 
 
 def distillation_grad(
@@ -166,6 +171,7 @@ def distillation_grad(
     student_logits: ArrayLike,
     *,
     temperature: float = 2.0,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`distillation` with respect to ``student_logits``: :math:`T\,(q - p)`.
@@ -186,7 +192,8 @@ def distillation_grad(
     # q / p - 1 = (e^v - 1 - A) / (1 + A), so T (q - p) = p (w (e^v - 1)/v - B/T) / (1 + A)
     v, a, b = _small_gap(p, w, temperature)
     near = p * (w * _expm1_over(v) - (b / temperature)[..., None]) / (1.0 + a)[..., None]
-    return reduce_grad(np.where(small[..., None], near, direct), reduction, n, owned=True)
+    return reduce_grad(np.where(small[..., None], near, direct), reduction, n, owned=True, sample_weight=sample_weight,
+                       fn="distillation_grad", shape=small.shape)
 
 
 register(LossRecord(

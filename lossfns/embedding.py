@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from lossfns._validation import (
+    LOSS_REDUCTIONS,
     as_float_array,
     check_bool,
     check_in_range,
@@ -44,7 +45,10 @@ def _check_contrastive(fn: str, y_same, distance, margin, reduction):
     return y, d, margin
 
 
-def contrastive(y_same: ArrayLike, distance: ArrayLike, *, margin: float = 1.0, reduction: str = "mean"):
+def contrastive(
+    y_same: ArrayLike, distance: ArrayLike, *, margin: float = 1.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+):
     r"""Contrastive loss (Hadsell et al.): small distances for similar pairs, at least ``margin`` for others.
 
     .. math::
@@ -66,7 +70,11 @@ def contrastive(y_same: ArrayLike, distance: ArrayLike, *, margin: float = 1.0, 
     margin : float, default 1.0
         :math:`m \ge 0`, the distance beyond which a dissimilar pair costs
         nothing.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the pairs, ``"sum"`` adds them, ``"none"``
         returns :math:`\ell` shaped like ``distance``.
 
@@ -114,11 +122,13 @@ def contrastive(y_same: ArrayLike, distance: ArrayLike, *, margin: float = 1.0, 
     """
     y, d, margin = _check_contrastive("contrastive", y_same, distance, margin, reduction)
     # a choice, not a product with 0/1: 0 * inf is nan when the margin's square overflows (margin 1e200)
-    return reduce(np.where(y == 1.0, d * d, np.square(np.maximum(margin - d, 0.0))), reduction)
+    return reduce(np.where(y == 1.0, d * d, np.square(np.maximum(margin - d, 0.0))), reduction,
+                  sample_weight, fn="contrastive")
 
 
 def contrastive_grad(
-    y_same: ArrayLike, distance: ArrayLike, *, margin: float = 1.0, reduction: str = "mean"
+    y_same: ArrayLike, distance: ArrayLike, *, margin: float = 1.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`contrastive` with respect to ``distance``.
 
@@ -139,7 +149,7 @@ def contrastive_grad(
     """
     y, d, margin = _check_contrastive("contrastive_grad", y_same, distance, margin, reduction)
     grad = np.where(y == 1.0, 2.0 * d, -2.0 * np.maximum(margin - d, 0.0)) + 0.0  # no -0.0 beyond the margin
-    return reduce_grad(grad, reduction, d.size, owned=True)
+    return reduce_grad(grad, reduction, d.size, owned=True, sample_weight=sample_weight, fn="contrastive_grad")
 
 
 register(LossRecord(
@@ -217,6 +227,7 @@ def triplet(
     p: float = 2.0,
     eps: float = 1e-6,
     swap: bool = False,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""Triplet margin loss: the anchor should be closer to the positive than to the negative, by a margin.
@@ -249,7 +260,11 @@ def triplet(
         defined for identical embeddings.
     swap : bool, default False
         Use the distance swap of Balntas et al. (2016).
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the triplets, ``"sum"`` adds them,
         ``"none"`` returns one loss per triplet.
 
@@ -300,7 +315,7 @@ def triplet(
     1.0
     """
     loss, _, reduction = _triplet("triplet", anchor, positive, negative, margin, p, eps, swap, reduction)
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, sample_weight, fn="triplet")
 
 
 def triplet_grad(
@@ -312,6 +327,7 @@ def triplet_grad(
     p: float = 2.0,
     eps: float = 1e-6,
     swap: bool = False,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Derivatives of :func:`triplet` with respect to ``anchor``, ``positive`` and ``negative``.
@@ -347,7 +363,9 @@ def triplet_grad(
     """
     _, grads, reduction = _triplet("triplet_grad", anchor, positive, negative, margin, p, eps, swap, reduction)
     n = grads[0][..., 0].size
-    return tuple(reduce_grad(g, reduction, n) for g in grads)
+    shape = grads[0].shape[:-1]
+    return tuple(reduce_grad(g, reduction, n,
+                             sample_weight=sample_weight, fn="triplet_grad", shape=shape) for g in grads)
 
 
 register(LossRecord(
@@ -373,7 +391,7 @@ register(LossRecord(
 
 
 def _check_cosine(fn: str, y_same, a, b, margin, reduction):
-    check_reduction(fn, reduction)
+    check_reduction(fn, reduction, LOSS_REDUCTIONS)
     y = as_float_array(y_same, fn=fn, name="y_same")
     a = as_float_array(a, fn=fn, name="a")
     b = as_float_array(b, fn=fn, name="b")
@@ -418,7 +436,8 @@ def _cosine(fn, y_same, a, b, margin, reduction):
 
 
 def cosine_embedding(
-    y_same: ArrayLike, a: ArrayLike, b: ArrayLike, *, margin: float = 0.0, reduction: str = "mean"
+    y_same: ArrayLike, a: ArrayLike, b: ArrayLike, *, margin: float = 0.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
 ):
     r"""Cosine embedding loss: similar pairs should point the same way, dissimilar ones not.
 
@@ -444,7 +463,11 @@ def cosine_embedding(
         Second embedding of each pair.
     margin : float, default 0.0
         :math:`m \in [-1, 1]`. Common choices are 0 to 0.5.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the pairs, ``"sum"`` adds them, ``"none"``
         returns one loss per pair, shaped like ``y_same``.
 
@@ -495,11 +518,12 @@ def cosine_embedding(
     array([1.      , 0.292893, 0.707107])
     """
     loss, _, reduction = _cosine("cosine_embedding", y_same, a, b, margin, reduction)
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, sample_weight, fn="cosine_embedding")
 
 
 def cosine_embedding_grad(
-    y_same: ArrayLike, a: ArrayLike, b: ArrayLike, *, margin: float = 0.0, reduction: str = "mean"
+    y_same: ArrayLike, a: ArrayLike, b: ArrayLike, *, margin: float = 0.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Derivatives of :func:`cosine_embedding` with respect to ``a`` and ``b``.
 
@@ -527,7 +551,9 @@ def cosine_embedding_grad(
     """
     _, (d_a, d_b), reduction = _cosine("cosine_embedding_grad", y_same, a, b, margin, reduction)
     n = d_a[..., 0].size
-    return reduce_grad(d_a, reduction, n), reduce_grad(d_b, reduction, n)
+    return tuple(reduce_grad(g, reduction, n,
+                             sample_weight=sample_weight, fn="cosine_embedding_grad", shape=g.shape[:-1])
+                 for g in (d_a, d_b))
 
 
 register(LossRecord(

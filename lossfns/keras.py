@@ -29,10 +29,13 @@ so give a model's single output the shape ``(n, 1)``: a 1-D ``(n,)`` input
 would be averaged to one number before ``sample_weight`` is applied.
 
 **Shapes.** Like Keras' own losses, a target and a prediction whose ranks
-differ by one size-1 last axis (``(n,)`` against a ``Dense(1)`` output
-``(n, 1)``) are squeezed to the same rank first; any other difference in shape
-is an error naming both shapes, never a broadcast (which would compare every
-target with every prediction).
+differ by one size-1 last axis are brought to the same rank first: a 1-D side
+gains the axis (``(n,)`` against a ``Dense(1)`` output ``(n, 1)`` gives ``n``
+per-sample losses, each weighted by its own ``sample_weight``), a higher-rank
+side loses it; any other difference in shape is an error naming both shapes,
+never a broadcast (which would compare every target with every prediction).
+``sample_weight`` goes to Keras' own ``__call__``; called on values, it must
+be finite and non-negative, as in the NumPy core.
 Compute in float64 with ``dtype="float64"``.
 
 **Values.** Called on values (NumPy arrays, lists, eager tensors), a loss checks them as the
@@ -83,10 +86,18 @@ def _softplus(x):
 def _align(owner: str, y_true, y_pred, names=("y_true", "y_pred")):
     """Keras' rule for a size-1 last axis (``squeeze_or_expand_to_same_rank``), then equal shapes or an error."""
     rank_t, rank_p = len(y_true.shape), len(y_pred.shape)
+    # a 1-D side gains the axis (so (n,) against (n, 1) keeps n per-sample losses for sample_weight), as Keras'
+    # expand_rank_1 does; a higher-rank side loses it
     if rank_t == rank_p + 1 and y_true.shape[-1] == 1:
-        y_true = ops.squeeze(y_true, axis=-1)
+        if rank_p == 1:
+            y_pred = ops.expand_dims(y_pred, axis=-1)
+        else:
+            y_true = ops.squeeze(y_true, axis=-1)
     elif rank_p == rank_t + 1 and y_pred.shape[-1] == 1:
-        y_pred = ops.squeeze(y_pred, axis=-1)
+        if rank_t == 1:
+            y_true = ops.expand_dims(y_true, axis=-1)
+        else:
+            y_pred = ops.squeeze(y_pred, axis=-1)
     shape_t, shape_p = tuple(y_true.shape), tuple(y_pred.shape)
     if len(shape_t) != len(shape_p) or any(a is not None and b is not None and a != b
                                            for a, b in zip(shape_t, shape_p, strict=True)):
@@ -123,6 +134,9 @@ class _CheckedLoss(keras.losses.Loss):
             owner = type(self).__name__
             t, p = (as_float_array(x, fn=owner, name=n) for x, n in zip((y_true, y_pred), self._names, strict=True))
             self._check_domain(owner, t, p)
+            if sample_weight is not None:  # Keras multiplies by any weights, NaN and negative ones included
+                w = as_float_array(sample_weight, fn=owner, name="sample_weight")
+                check_in_range(owner, "sample_weight", w, low=0.0, why=" (weights)")
             # lists as arrays (Keras would map over a list's items); tensors and variables stay, for autograd
             y_true, y_pred = (a if isinstance(x, (list, tuple)) else x for a, x in ((t, y_true), (p, y_pred)))
         return super().__call__(y_true, y_pred, sample_weight=sample_weight)

@@ -38,7 +38,9 @@ def _bt(fn, r_chosen, r_rejected, reduction):
         return rc - rr
 
 
-def bradley_terry(r_chosen: ArrayLike, r_rejected: ArrayLike, *, reduction: str = "mean"):
+def bradley_terry(
+    r_chosen: ArrayLike, r_rejected: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"
+):
     r"""Bradley–Terry loss of a reward model: minus the log-probability that the chosen answer wins.
 
     .. math::
@@ -58,7 +60,11 @@ def bradley_terry(r_chosen: ArrayLike, r_rejected: ArrayLike, *, reduction: str 
         Rewards :math:`r^{\mathrm{c}}` of the preferred answers.
     r_rejected : array_like, same shape as ``r_chosen``
         Rewards :math:`r^{\mathrm{r}}` of the answers they were preferred to.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the pairs, ``"sum"`` adds them, ``"none"``
         returns :math:`\ell` shaped like ``r_chosen``.
 
@@ -96,11 +102,12 @@ def bradley_terry(r_chosen: ArrayLike, r_rejected: ArrayLike, *, reduction: str 
     >>> bradley_terry([1.0, 0.0], [0.0, 0.0], reduction="none").round(4)
     array([0.3133, 0.6931])
     """
-    return reduce(_logistic(_bt("bradley_terry", r_chosen, r_rejected, reduction)), reduction)
+    return reduce(_logistic(_bt("bradley_terry", r_chosen, r_rejected, reduction)), reduction,
+                  sample_weight, fn="bradley_terry")
 
 
 def bradley_terry_grad(
-    r_chosen: ArrayLike, r_rejected: ArrayLike, *, reduction: str = "mean"
+    r_chosen: ArrayLike, r_rejected: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Derivatives of :func:`bradley_terry`: :math:`-\sigma(r^{\mathrm{r}} - r^{\mathrm{c}})` and its negative.
 
@@ -118,7 +125,8 @@ def bradley_terry_grad(
     (array([-0.5]), array([0.5]))
     """
     margin = _bt("bradley_terry_grad", r_chosen, r_rejected, reduction)
-    wrong = reduce_grad(_sigmoid(-margin), reduction, margin.size, owned=True)
+    wrong = reduce_grad(_sigmoid(-margin), reduction, margin.size, owned=True,
+                        sample_weight=sample_weight, fn="bradley_terry_grad")
     return -wrong, wrong.copy()
 
 
@@ -148,6 +156,7 @@ def dpo(
     ref_rejected: ArrayLike,
     *,
     beta: float = 0.1,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""Direct preference optimisation: a logistic loss on the difference of two log-probability ratios.
@@ -179,7 +188,11 @@ def dpo(
         :math:`\log\pi_{\mathrm{ref}}(y^{\mathrm{r}})`.
     beta : float, default 0.1
         :math:`\beta > 0`, the strength of the implicit KL penalty.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the pairs, ``"sum"`` adds them, ``"none"``
         returns :math:`\ell` shaped like ``policy_chosen``.
 
@@ -222,7 +235,7 @@ def dpo(
     0.3133
     """
     margin, _ = _dpo("dpo", policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta, reduction)
-    return reduce(_logistic(margin), reduction)
+    return reduce(_logistic(margin), reduction, sample_weight, fn="dpo")
 
 
 def dpo_grad(
@@ -232,6 +245,7 @@ def dpo_grad(
     ref_rejected: ArrayLike,
     *,
     beta: float = 0.1,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Derivatives of :func:`dpo` with respect to the policy's two log-probabilities.
@@ -253,7 +267,8 @@ def dpo_grad(
     (array([-0.05]), array([0.05]))
     """
     margin, beta = _dpo("dpo_grad", policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta, reduction)
-    pull = reduce_grad(beta * _sigmoid(-margin), reduction, margin.size, owned=True)
+    pull = reduce_grad(beta * _sigmoid(-margin), reduction, margin.size, owned=True,
+                       sample_weight=sample_weight, fn="dpo_grad")
     return -pull, pull.copy()
 
 

@@ -35,6 +35,7 @@ def gaussian_nll(
     *,
     eps: float = 1e-6,
     full: bool = False,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""Gaussian negative log-likelihood of :math:`y` under a predicted mean and variance.
@@ -65,7 +66,11 @@ def gaussian_nll(
     full : bool, default False
         Add the constant :math:`\tfrac12\log 2\pi`, giving the exact negative
         log-density.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over every element, ``"sum"`` adds them,
         ``"none"`` returns :math:`\ell` with the shape of the input.
 
@@ -114,7 +119,7 @@ def gaussian_nll(
     loss = 0.5 * (np.log(v) + (r / v) * r)  # (r / v) r: r^2 overflows for |r| > 1e154 where r^2 / v need not
     if full:
         loss = loss + HALF_LOG_2PI
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, sample_weight, fn="gaussian_nll")
 
 
 def gaussian_nll_grad(
@@ -124,6 +129,7 @@ def gaussian_nll_grad(
     *,
     eps: float = 1e-6,
     full: bool = False,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Derivatives of :func:`gaussian_nll` with respect to ``mean`` and ``var``.
@@ -163,7 +169,8 @@ def gaussian_nll_grad(
     r = mu - y
     d_mean = r / v
     d_var = 0.5 / v * (1.0 - (r / v) * r)
-    return reduce_grad(d_mean, reduction, mu.size), reduce_grad(d_var, reduction, mu.size)
+    return tuple(reduce_grad(g, reduction, mu.size,
+                             sample_weight=sample_weight, fn="gaussian_nll_grad") for g in (d_mean, d_var))
 
 
 register(LossRecord(
@@ -201,7 +208,10 @@ def _kl(fn: str, p_true, q_pred, eps, reduction):
     return loss, grad, reduction
 
 
-def kl_divergence(p_true: ArrayLike, q_pred: ArrayLike, *, eps: float = 1e-7, reduction: str = "mean"):
+def kl_divergence(
+    p_true: ArrayLike, q_pred: ArrayLike, *, eps: float = 1e-7,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+):
     r"""Kullback-Leibler divergence :math:`\mathrm{KL}(p \,\|\, q)` of a target and a predicted distribution.
 
     .. math::
@@ -225,7 +235,11 @@ def kl_divergence(p_true: ArrayLike, q_pred: ArrayLike, *, eps: float = 1e-7, re
         :math:`q` is clipped to at least :math:`\epsilon` (Keras' value), so
         a class with :math:`p > 0` but :math:`q = 0` costs
         :math:`p \log(p / \epsilon)` instead of infinity; must lie in (0, 0.5).
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the rows (distributions), ``"sum"`` adds
         them, ``"none"`` returns one divergence per row.
 
@@ -275,11 +289,12 @@ def kl_divergence(p_true: ArrayLike, q_pred: ArrayLike, *, eps: float = 1e-7, re
     array([0.        , 0.69314718])
     """
     loss, _, reduction = _kl("kl_divergence", p_true, q_pred, eps, reduction)
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, sample_weight, fn="kl_divergence")
 
 
 def kl_divergence_grad(
-    p_true: ArrayLike, q_pred: ArrayLike, *, eps: float = 1e-7, reduction: str = "mean"
+    p_true: ArrayLike, q_pred: ArrayLike, *, eps: float = 1e-7,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`kl_divergence` with respect to ``q_pred``.
 
@@ -299,7 +314,8 @@ def kl_divergence_grad(
     array([[-2.,  0.]])
     """
     _, grad, reduction = _kl("kl_divergence_grad", p_true, q_pred, eps, reduction)
-    return reduce_grad(grad, reduction, grad[..., 0].size)
+    return reduce_grad(grad, reduction, grad[..., 0].size, sample_weight=sample_weight, fn="kl_divergence_grad",
+                       shape=grad.shape[:-1])
 
 
 register(LossRecord(

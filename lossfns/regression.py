@@ -25,7 +25,7 @@ from lossfns.registry import LossRecord, register
 LOG2 = float(np.log(2.0))
 
 
-def mse(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
+def mse(y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"):
     r"""Mean squared error.
 
     .. math:: \ell_i = (\hat y_i - y_i)^2, \qquad L = \frac{1}{n}\sum_i \ell_i
@@ -36,7 +36,11 @@ def mse(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
         Targets :math:`y`.
     y_pred : array_like, same shape as ``y_true``
         Predictions :math:`\hat y`.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over every element, ``"sum"`` adds them,
         ``"none"`` returns :math:`\ell` with the shape of the input.
 
@@ -76,10 +80,12 @@ def mse(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
     """
     y, y_hat = prepare_pair("mse", y_true, y_pred, reduction)
     r = np.subtract(y_hat, y, out=new_like(y_hat))
-    return reduce(np.square(r, out=r), reduction)  # in place: one array of the input's size, not two
+    return reduce(np.square(r, out=r), reduction, sample_weight, fn="mse")  # in place: one array, not two
 
 
-def mse_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean") -> np.ndarray:
+def mse_grad(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"
+) -> np.ndarray:
     r"""Derivative of :func:`mse` with respect to ``y_pred``.
 
     .. math:: \frac{\partial \ell_i}{\partial \hat y_i} = 2(\hat y_i - y_i)
@@ -101,10 +107,10 @@ def mse_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean") -
     y, y_hat = prepare_pair("mse_grad", y_true, y_pred, reduction)
     g = np.subtract(y_hat, y, out=new_like(y_hat))
     g *= 2.0
-    return reduce_grad(g, reduction, y_hat.size, owned=True)
+    return reduce_grad(g, reduction, y_hat.size, owned=True, sample_weight=sample_weight, fn="mse_grad")
 
 
-def mae(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
+def mae(y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"):
     r"""Mean absolute error.
 
     .. math:: \ell_i = |\hat y_i - y_i|, \qquad L = \frac{1}{n}\sum_i \ell_i
@@ -115,7 +121,11 @@ def mae(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
         Targets :math:`y`.
     y_pred : array_like, same shape as ``y_true``
         Predictions :math:`\hat y`.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         As in :func:`mse`.
 
     Returns
@@ -150,10 +160,12 @@ def mae(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
     """
     y, y_hat = prepare_pair("mae", y_true, y_pred, reduction)
     r = np.subtract(y_hat, y, out=new_like(y_hat))
-    return reduce(np.abs(r, out=r), reduction)
+    return reduce(np.abs(r, out=r), reduction, sample_weight, fn="mae")
 
 
-def mae_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean") -> np.ndarray:
+def mae_grad(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"
+) -> np.ndarray:
     r"""Derivative of :func:`mae` with respect to ``y_pred``.
 
     .. math:: \frac{\partial \ell_i}{\partial \hat y_i} = \operatorname{sign}(\hat y_i - y_i)
@@ -176,7 +188,7 @@ def mae_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean") -
     # sign(r) without np.sign's per-element branches: copysign(1 or 0, r); "+ 0.0" turns -0.0 into 0.0
     np.copysign(r != 0.0, r, out=r)
     r += 0.0
-    return reduce_grad(r, reduction, y_hat.size, owned=True)
+    return reduce_grad(r, reduction, y_hat.size, owned=True, sample_weight=sample_weight, fn="mae_grad")
 
 
 register(LossRecord(
@@ -215,7 +227,10 @@ register(LossRecord(
 ))
 
 
-def huber(y_true: ArrayLike, y_pred: ArrayLike, *, delta: float = 1.0, reduction: str = "mean"):
+def huber(
+    y_true: ArrayLike, y_pred: ArrayLike, *, delta: float = 1.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+):
     r"""Huber loss: quadratic for small errors, linear for large ones.
 
     .. math::
@@ -237,7 +252,11 @@ def huber(y_true: ArrayLike, y_pred: ArrayLike, *, delta: float = 1.0, reduction
     delta : float, default 1.0
         Where the quadratic turns linear, :math:`\delta > 0`, in the units of
         :math:`y`.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         As in :func:`mse`.
 
     Returns
@@ -293,10 +312,13 @@ def huber(y_true: ArrayLike, y_pred: ArrayLike, *, delta: float = 1.0, reduction
     np.multiply(a, a, out=a)
     a *= 0.5
     a += abs_r
-    return reduce(a, reduction)
+    return reduce(a, reduction, sample_weight, fn="huber")
 
 
-def huber_grad(y_true: ArrayLike, y_pred: ArrayLike, *, delta: float = 1.0, reduction: str = "mean") -> np.ndarray:
+def huber_grad(
+    y_true: ArrayLike, y_pred: ArrayLike, *, delta: float = 1.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+) -> np.ndarray:
     r"""Derivative of :func:`huber` with respect to ``y_pred``.
 
     .. math:: \frac{\partial \ell_i}{\partial \hat y_i} = \operatorname{clip}(r_i, -\delta, \delta)
@@ -317,7 +339,8 @@ def huber_grad(y_true: ArrayLike, y_pred: ArrayLike, *, delta: float = 1.0, redu
     y, y_hat = prepare_pair("huber_grad", y_true, y_pred, reduction)
     delta = check_scalar("huber_grad", "delta", delta, low=0.0, low_open=True)
     r = np.subtract(y_hat, y, out=new_like(y_hat))
-    return reduce_grad(np.clip(r, -delta, delta, out=r), reduction, y_hat.size, owned=True)
+    return reduce_grad(np.clip(r, -delta, delta, out=r), reduction, y_hat.size, owned=True,
+                       sample_weight=sample_weight, fn="huber_grad")
 
 
 register(LossRecord(
@@ -369,7 +392,7 @@ def _log_cosh(r: np.ndarray) -> np.ndarray:
     return out
 
 
-def log_cosh(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
+def log_cosh(y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"):
     r"""Log-cosh loss: about :math:`\tfrac12 r^2` for small errors and :math:`|r| - \log 2` for large ones.
 
     .. math:: \ell_i = \log\cosh(\hat y_i - y_i)
@@ -383,7 +406,11 @@ def log_cosh(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
         Targets :math:`y`.
     y_pred : array_like, same shape as ``y_true``
         Predictions :math:`\hat y`.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         As in :func:`mse`.
 
     Returns
@@ -431,10 +458,12 @@ def log_cosh(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean"):
     True
     """
     y, y_hat = prepare_pair("log_cosh", y_true, y_pred, reduction)
-    return reduce(_log_cosh(np.subtract(y_hat, y, out=new_like(y_hat))), reduction)
+    return reduce(_log_cosh(np.subtract(y_hat, y, out=new_like(y_hat))), reduction, sample_weight, fn="log_cosh")
 
 
-def log_cosh_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mean") -> np.ndarray:
+def log_cosh_grad(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"
+) -> np.ndarray:
     r"""Derivative of :func:`log_cosh` with respect to ``y_pred``.
 
     .. math:: \frac{\partial \ell_i}{\partial \hat y_i} = \tanh(\hat y_i - y_i)
@@ -454,7 +483,8 @@ def log_cosh_grad(y_true: ArrayLike, y_pred: ArrayLike, *, reduction: str = "mea
     """
     y, y_hat = prepare_pair("log_cosh_grad", y_true, y_pred, reduction)
     r = np.subtract(y_hat, y, out=new_like(y_hat))
-    return reduce_grad(np.tanh(r, out=r), reduction, y_hat.size, owned=True)
+    return reduce_grad(np.tanh(r, out=r), reduction, y_hat.size, owned=True,
+                       sample_weight=sample_weight, fn="log_cosh_grad")
 
 
 register(LossRecord(
@@ -478,7 +508,10 @@ register(LossRecord(
 ))
 
 
-def quantile(y_true: ArrayLike, y_pred: ArrayLike, *, q: float = 0.5, reduction: str = "mean"):
+def quantile(
+    y_true: ArrayLike, y_pred: ArrayLike, *, q: float = 0.5,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+):
     r"""Quantile (pinball) loss: its minimiser is the :math:`q`-quantile of :math:`y`.
 
     .. math::
@@ -499,7 +532,11 @@ def quantile(y_true: ArrayLike, y_pred: ArrayLike, *, q: float = 0.5, reduction:
         Predictions :math:`\hat y` of the :math:`q`-quantile.
     q : float, default 0.5
         The quantile level, in the open interval :math:`(0, 1)`.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         As in :func:`mse`.
 
     Returns
@@ -539,10 +576,13 @@ def quantile(y_true: ArrayLike, y_pred: ArrayLike, *, q: float = 0.5, reduction:
     r = np.subtract(y, y_hat, out=new_like(y_hat))
     loss = np.multiply(r, q, out=new_like(r))
     r *= q - 1.0
-    return reduce(np.maximum(loss, r, out=loss), reduction)
+    return reduce(np.maximum(loss, r, out=loss), reduction, sample_weight, fn="quantile")
 
 
-def quantile_grad(y_true: ArrayLike, y_pred: ArrayLike, *, q: float = 0.5, reduction: str = "mean") -> np.ndarray:
+def quantile_grad(
+    y_true: ArrayLike, y_pred: ArrayLike, *, q: float = 0.5,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+) -> np.ndarray:
     r"""Derivative (subgradient at the kink) of :func:`quantile` with respect to ``y_pred``.
 
     .. math::
@@ -573,7 +613,7 @@ def quantile_grad(y_true: ArrayLike, y_pred: ArrayLike, *, q: float = 0.5, reduc
     g = np.multiply(r != 0.0, -q, out=r)
     g += above
     g += 0.0  # -q * 0 is -0.0 at the kink: make it 0.0
-    return reduce_grad(g, reduction, y_hat.size, owned=True)
+    return reduce_grad(g, reduction, y_hat.size, owned=True, sample_weight=sample_weight, fn="quantile_grad")
 
 
 register(LossRecord(
@@ -589,7 +629,10 @@ register(LossRecord(
 ))
 
 
-def tukey(y_true: ArrayLike, y_pred: ArrayLike, *, c: float = 4.685, reduction: str = "mean"):
+def tukey(
+    y_true: ArrayLike, y_pred: ArrayLike, *, c: float = 4.685,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+):
     r"""Tukey's biweight (bisquare) loss: errors beyond :math:`c` all cost the same.
 
     .. math::
@@ -610,7 +653,11 @@ def tukey(y_true: ArrayLike, y_pred: ArrayLike, *, c: float = 4.685, reduction: 
         under Gaussian noise of unit standard deviation; for other noise
         levels divide the residuals by a robust scale estimate first (or
         scale ``c``).
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         As in :func:`mse`.
 
     Returns
@@ -657,10 +704,14 @@ def tukey(y_true: ArrayLike, y_pred: ArrayLike, *, c: float = 4.685, reduction: 
     # at r = 0); beyond c the plateau c^2 / 6 itself (inf only where it truly exceeds the float range)
     with np.errstate(over="ignore"):
         plateau = c * c / 6.0
-    return reduce(np.where(a < c, a * (a / 6.0) * (3.0 - 3.0 * u + u * u), plateau), reduction)
+    return reduce(np.where(a < c, a * (a / 6.0) * (3.0 - 3.0 * u + u * u), plateau), reduction,
+                  sample_weight, fn="tukey")
 
 
-def tukey_grad(y_true: ArrayLike, y_pred: ArrayLike, *, c: float = 4.685, reduction: str = "mean") -> np.ndarray:
+def tukey_grad(
+    y_true: ArrayLike, y_pred: ArrayLike, *, c: float = 4.685,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+) -> np.ndarray:
     r"""Derivative of :func:`tukey` with respect to ``y_pred``.
 
     .. math::
@@ -686,7 +737,7 @@ def tukey_grad(y_true: ArrayLike, y_pred: ArrayLike, *, c: float = 4.685, reduct
     c = check_scalar("tukey_grad", "c", c, low=0.0, low_open=True)
     r = y_hat - y
     t = np.minimum(np.abs(r) / c, 1.0)
-    return reduce_grad(r * (1.0 - t * t) ** 2, reduction, y_hat.size)
+    return reduce_grad(r * (1.0 - t * t) ** 2, reduction, y_hat.size, sample_weight=sample_weight, fn="tukey_grad")
 
 
 register(LossRecord(
@@ -735,6 +786,7 @@ def poisson_nll(
     log_input: bool = False,
     eps: float = 1e-8,
     full: bool = False,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""Poisson negative log-likelihood of counts :math:`y` under predicted rates.
@@ -769,7 +821,11 @@ def poisson_nll(
         :math:`\epsilon \ge 0`; unused for log-rates.
     full : bool, default False
         Add the Stirling term.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         As in :func:`mse`.
 
     Returns
@@ -824,7 +880,7 @@ def poisson_nll(
         loss = y_hat - _xlogy(y, y_hat + eps)
     if full:
         loss = loss + _stirling(y)
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, sample_weight, fn="poisson_nll")
 
 
 def poisson_nll_grad(
@@ -834,6 +890,7 @@ def poisson_nll_grad(
     log_input: bool = False,
     eps: float = 1e-8,
     full: bool = False,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`poisson_nll` with respect to ``y_pred``.
@@ -866,7 +923,7 @@ def poisson_nll_grad(
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             g = 1.0 - np.where(y == 0.0, 0.0, y / (y_hat + eps))
-    return reduce_grad(g, reduction, y_hat.size)
+    return reduce_grad(g, reduction, y_hat.size, sample_weight=sample_weight, fn="poisson_nll_grad")
 
 
 register(LossRecord(
@@ -987,7 +1044,8 @@ def _general_robust_grad(x: np.ndarray, alpha: float, c: float) -> np.ndarray:
 
 
 def general_robust(
-    y_true: ArrayLike, y_pred: ArrayLike, *, alpha: float = 1.0, scale: float = 1.0, reduction: str = "mean"
+    y_true: ArrayLike, y_pred: ArrayLike, *, alpha: float = 1.0, scale: float = 1.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
 ):
     r"""Barron's general robust loss: one shape parameter :math:`\alpha` spans L2, Charbonnier, Cauchy, Welsch.
 
@@ -1024,7 +1082,11 @@ def general_robust(
     scale : float, default 1.0
         :math:`c > 0`, the size of the quadratic bowl around zero error, in
         the units of :math:`y`.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         As in :func:`mse`.
 
     Returns
@@ -1082,11 +1144,12 @@ def general_robust(
     y, y_hat = prepare_pair("general_robust", y_true, y_pred, reduction)
     alpha = check_scalar("general_robust", "alpha", alpha, low=-np.inf)
     scale = check_scalar("general_robust", "scale", scale, low=0.0, low_open=True)
-    return reduce(_general_robust(y_hat - y, alpha, scale), reduction)
+    return reduce(_general_robust(y_hat - y, alpha, scale), reduction, sample_weight, fn="general_robust")
 
 
 def general_robust_grad(
-    y_true: ArrayLike, y_pred: ArrayLike, *, alpha: float = 1.0, scale: float = 1.0, reduction: str = "mean"
+    y_true: ArrayLike, y_pred: ArrayLike, *, alpha: float = 1.0, scale: float = 1.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`general_robust` with respect to ``y_pred``.
 
@@ -1115,7 +1178,8 @@ def general_robust_grad(
     y, y_hat = prepare_pair("general_robust_grad", y_true, y_pred, reduction)
     alpha = check_scalar("general_robust_grad", "alpha", alpha, low=-np.inf)
     scale = check_scalar("general_robust_grad", "scale", scale, low=0.0, low_open=True)
-    return reduce_grad(_general_robust_grad(y_hat - y, alpha, scale), reduction, y_hat.size)
+    return reduce_grad(_general_robust_grad(y_hat - y, alpha, scale), reduction, y_hat.size,
+                       sample_weight=sample_weight, fn="general_robust_grad")
 
 
 register(LossRecord(

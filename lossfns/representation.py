@@ -95,7 +95,7 @@ def _diagonal_labels(shape: tuple) -> np.ndarray:
 # --- InfoNCE / CLIP -------------------------------------------------------------------
 
 
-def _info_nce(fn, anchors, positives, temperature, symmetric, normalize, reduction, *, grad=False):
+def _info_nce(fn, anchors, positives, temperature, symmetric, normalize, reduction, sample_weight, *, grad=False):
     names = ("anchors", "positives")
     a, b, temperature = _check_batch(fn, anchors, positives, temperature, reduction, names)
     symmetric = check_bool(fn, "symmetric", symmetric)
@@ -110,11 +110,14 @@ def _info_nce(fn, anchors, positives, temperature, symmetric, normalize, reducti
         loss = _row_ce(logits, labels)
         if symmetric:
             loss = 0.5 * (loss + _row_ce(cols, labels))
-        return reduce(loss, reduction)
-    d_logits = _row_ce(logits, labels, grad=True)
+        return reduce(loss, reduction, sample_weight, fn=fn)
+    # weigh each anchor's row (and, for symmetric, each positive's column) by its sample's weight
+    weigh = dict(sample_weight=sample_weight, fn=fn, shape=labels.shape)
+    d_logits = reduce_grad(_row_ce(logits, labels, grad=True), reduction, labels.size, owned=True, **weigh)
     if symmetric:
-        d_logits = 0.5 * (d_logits + np.swapaxes(_row_ce(cols, labels, grad=True), -1, -2))
-    d_logits = reduce_grad(d_logits, reduction, labels.size, owned=True) / temperature
+        d_cols = reduce_grad(_row_ce(cols, labels, grad=True), reduction, labels.size, owned=True, **weigh)
+        d_logits = 0.5 * (d_logits + np.swapaxes(d_cols, -1, -2))
+    d_logits = d_logits / temperature
     return _back(np.matmul(d_logits, ub), pa), _back(np.matmul(np.swapaxes(d_logits, -1, -2), ua), pb)
 
 
@@ -125,6 +128,7 @@ def info_nce(
     temperature: float = 0.1,
     symmetric: bool = False,
     normalize: bool = True,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""InfoNCE: each anchor must pick its own positive out of the batch; CLIP's loss with ``symmetric=True``.
@@ -158,7 +162,11 @@ def info_nce(
         Use cosine similarities (rows divided by their norm). ``False`` uses
         plain dot products :math:`a_i \cdot b_j`, which grow without bound as
         the embeddings grow.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the :math:`n` anchors (and the leading axes),
         ``"sum"`` adds them, ``"none"`` returns :math:`\ell` of shape (..., n).
 
@@ -203,7 +211,7 @@ def info_nce(
     >>> float(info_nce(a, [[0.0, 1.0], [1.0, 0.0]], temperature=1.0).round(4))  # the partners swapped
     1.3133
     """
-    return _info_nce("info_nce", anchors, positives, temperature, symmetric, normalize, reduction)
+    return _info_nce("info_nce", anchors, positives, temperature, symmetric, normalize, reduction, sample_weight)
 
 
 def info_nce_grad(
@@ -213,6 +221,7 @@ def info_nce_grad(
     temperature: float = 0.1,
     symmetric: bool = False,
     normalize: bool = True,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Derivatives of :func:`info_nce` with respect to ``anchors`` and ``positives``.
@@ -237,13 +246,14 @@ def info_nce_grad(
     array([[0.    , 0.1345],
            [0.1345, 0.    ]])
     """
-    return _info_nce("info_nce_grad", anchors, positives, temperature, symmetric, normalize, reduction, grad=True)
+    return _info_nce("info_nce_grad", anchors, positives, temperature, symmetric, normalize, reduction, sample_weight,
+                     grad=True)
 
 
 # --- NT-Xent (SimCLR) -----------------------------------------------------------------
 
 
-def _nt_xent(fn, z_a, z_b, temperature, reduction, *, grad=False):
+def _nt_xent(fn, z_a, z_b, temperature, reduction, sample_weight, *, grad=False):
     names = ("z_a", "z_b")
     a, b, temperature = _check_batch(fn, z_a, z_b, temperature, reduction, names)
     n = a.shape[-2]
@@ -256,15 +266,19 @@ def _nt_xent(fn, z_a, z_b, temperature, reduction, *, grad=False):
     logits = np.where(eye, -np.inf, logits)  # a view is not its own negative
     partner = np.broadcast_to((np.arange(2 * n) + n) % (2 * n), logits.shape[:-1]).copy()
     if not grad:
-        return reduce(_row_ce(logits, partner), reduction)
+        return reduce(_row_ce(logits, partner), reduction, sample_weight, fn=fn)
     d_logits = _row_ce(logits, partner, grad=True)
-    d_logits = reduce_grad(d_logits, reduction, partner.size, owned=True) / temperature
+    d_logits = reduce_grad(d_logits, reduction, partner.size, owned=True, sample_weight=sample_weight, fn=fn,
+                           shape=partner.shape) / temperature
     d_unit = np.matmul(d_logits + np.swapaxes(d_logits, -1, -2), unit)  # S is symmetric: both of its uses
     d_z = _through_unit(d_unit, unit, scale, norm)
     return d_z[..., :n, :], d_z[..., n:, :]
 
 
-def nt_xent(z_a: ArrayLike, z_b: ArrayLike, *, temperature: float = 0.5, reduction: str = "mean"):
+def nt_xent(
+    z_a: ArrayLike, z_b: ArrayLike, *, temperature: float = 0.5, sample_weight: ArrayLike | None = None,
+    reduction: str = "mean",
+):
     r"""NT-Xent (SimCLR): each of the :math:`2n` views must pick its other view out of all the others.
 
     .. math::
@@ -285,7 +299,11 @@ def nt_xent(z_a: ArrayLike, z_b: ArrayLike, *, temperature: float = 0.5, reducti
         The second views' embeddings; row :math:`i` pairs with row :math:`i` of ``z_a``.
     temperature : float, default 0.5
         :math:`\tau > 0` (SimCLR's default).
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the :math:`2n` views, ``"sum"`` adds them,
         ``"none"`` returns the loss of each view, shape (..., 2n): the views of
         ``z_a`` first.
@@ -323,11 +341,12 @@ def nt_xent(z_a: ArrayLike, z_b: ArrayLike, *, temperature: float = 0.5, reducti
     >>> nt_xent(z, z, temperature=1.0, reduction="none").round(4)  # log(1 + 2 e^{-1})
     array([0.5514, 0.5514, 0.5514, 0.5514])
     """
-    return _nt_xent("nt_xent", z_a, z_b, temperature, reduction)
+    return _nt_xent("nt_xent", z_a, z_b, temperature, reduction, sample_weight)
 
 
 def nt_xent_grad(
-    z_a: ArrayLike, z_b: ArrayLike, *, temperature: float = 0.5, reduction: str = "mean"
+    z_a: ArrayLike, z_b: ArrayLike, *, temperature: float = 0.5, sample_weight: ArrayLike | None = None,
+    reduction: str = "mean",
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Derivatives of :func:`nt_xent` with respect to ``z_a`` and ``z_b``.
 
@@ -350,7 +369,7 @@ def nt_xent_grad(
     array([[0.    , 0.2119],
            [0.2119, 0.    ]])
     """
-    return _nt_xent("nt_xent_grad", z_a, z_b, temperature, reduction, grad=True)
+    return _nt_xent("nt_xent_grad", z_a, z_b, temperature, reduction, sample_weight, grad=True)
 
 
 _PERFECT_NOTE = "a perfect pairing still costs $\\log(1 + (n-1)e^{-2/\\tau})$ at a finite temperature"

@@ -69,6 +69,7 @@ def tversky(
     alpha: float = 0.5,
     beta: float = 0.5,
     smooth: float = 1.0,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""Tversky loss: one minus the soft Tversky index, weighing false positives by α and false negatives by β.
@@ -95,7 +96,11 @@ def tversky(
     smooth : float, default 1.0
         :math:`s \ge 0`, added to numerator and denominator: an empty mask
         predicted empty costs 0, and the gradient stays finite.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the :math:`n` items, ``"sum"`` adds them,
         ``"none"`` returns one loss per item.
 
@@ -150,7 +155,7 @@ def tversky(
     alpha = check_scalar(fn, "alpha", alpha, low=0.0)
     beta = check_scalar(fn, "beta", beta, low=0.0)
     loss, _ = _tversky(fn, y_true, y_pred, alpha, beta, _check_smooth(fn, smooth), reduction)
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, sample_weight, fn="tversky")
 
 
 def tversky_grad(
@@ -160,6 +165,7 @@ def tversky_grad(
     alpha: float = 0.5,
     beta: float = 0.5,
     smooth: float = 1.0,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`tversky` with respect to ``y_pred``.
@@ -189,10 +195,13 @@ def tversky_grad(
     alpha = check_scalar(fn, "alpha", alpha, low=0.0)
     beta = check_scalar(fn, "beta", beta, low=0.0)
     loss, grad = _tversky(fn, y_true, y_pred, alpha, beta, _check_smooth(fn, smooth), reduction)
-    return reduce_grad(grad, reduction, loss.size)
+    return reduce_grad(grad, reduction, loss.size, sample_weight=sample_weight, fn=fn, shape=loss.shape)
 
 
-def dice(y_true: ArrayLike, y_pred: ArrayLike, *, smooth: float = 1.0, reduction: str = "mean"):
+def dice(
+    y_true: ArrayLike, y_pred: ArrayLike, *, smooth: float = 1.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+):
     r"""Soft Dice loss: one minus the Dice coefficient (F1 score) of the soft masks, per item.
 
     .. math::
@@ -212,7 +221,11 @@ def dice(y_true: ArrayLike, y_pred: ArrayLike, *, smooth: float = 1.0, reduction
     smooth : float, default 1.0
         :math:`s \ge 0`, added to numerator and denominator. With
         :math:`s > 0` an empty mask predicted empty costs 0 instead of 0/0.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` averages over the :math:`n` items, ``"sum"`` adds them,
         ``"none"`` returns one loss per item.
 
@@ -263,10 +276,13 @@ def dice(y_true: ArrayLike, y_pred: ArrayLike, *, smooth: float = 1.0, reduction
     """
     fn = "dice"
     loss, _ = _tversky(fn, y_true, y_pred, 0.5, 0.5, 0.5 * _check_smooth(fn, smooth), reduction)
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, sample_weight, fn="dice")
 
 
-def dice_grad(y_true: ArrayLike, y_pred: ArrayLike, *, smooth: float = 1.0, reduction: str = "mean") -> np.ndarray:
+def dice_grad(
+    y_true: ArrayLike, y_pred: ArrayLike, *, smooth: float = 1.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+) -> np.ndarray:
     r"""Derivative of :func:`dice` with respect to ``y_pred``.
 
     .. math::
@@ -289,7 +305,7 @@ def dice_grad(y_true: ArrayLike, y_pred: ArrayLike, *, smooth: float = 1.0, redu
     """
     fn = "dice_grad"
     loss, grad = _tversky(fn, y_true, y_pred, 0.5, 0.5, 0.5 * _check_smooth(fn, smooth), reduction)
-    return reduce_grad(grad, reduction, loss.size)
+    return reduce_grad(grad, reduction, loss.size, sample_weight=sample_weight, fn=fn, shape=loss.shape)
 
 
 register(LossRecord(

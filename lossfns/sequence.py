@@ -15,7 +15,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from lossfns._validation import as_float_array, check_in_range, check_int, check_reduction, reduce
+from lossfns._validation import (
+    LOSS_REDUCTIONS,
+    as_float_array,
+    check_in_range,
+    check_int,
+    check_reduction,
+    reduce,
+    reduce_grad,
+)
 from lossfns.registry import LossRecord, register
 
 LOG_PROB_ATOL = 1e-6
@@ -45,7 +53,7 @@ def _labels_maybe_empty(fn: str, labels, log_probs) -> np.ndarray:
 
 def _check_ctc(fn: str, labels, log_probs, input_lengths, label_lengths, blank, reduction):
     """Validate the CTC arguments; return padded int labels ``(N, S)``, log-probs, lengths and the blank."""
-    check_reduction(fn, reduction)
+    check_reduction(fn, reduction, LOSS_REDUCTIONS)
     lab = _labels_maybe_empty(fn, labels, log_probs)
     lp = as_float_array(log_probs, fn=fn, name="log_probs")
     il = as_float_array(input_lengths, fn=fn, name="input_lengths")
@@ -169,6 +177,7 @@ def ctc(
     label_lengths: ArrayLike,
     *,
     blank: int = 0,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ):
     r"""Connectionist temporal classification loss: minus the log-probability of the label sequence.
@@ -204,10 +213,17 @@ def ctc(
         Labels :math:`|l_n|` of each sequence.
     blank : int, default 0
         The blank class, in :math:`[0, C)`.
-    reduction : {"mean", "sum", "none"}, default "mean"
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
         ``"mean"`` divides each :math:`\ell_n` by its label length and
         averages over the batch (PyTorch's default), ``"sum"`` adds the
-        :math:`\ell_n`, ``"none"`` returns them, shape ``(N,)``.
+        :math:`\ell_n`, ``"none"`` returns them, shape ``(N,)``. With
+        weights, ``"mean"`` is :math:`\frac1N \sum_n w_n \ell_n / \max(|l_n|, 1)`
+        and ``"weighted_mean"`` divides the same sum by :math:`\sum_n w_n`
+        instead of :math:`N`.
 
     Returns
     -------
@@ -271,9 +287,9 @@ def ctc(
     np.float64(inf)
     """
     loss, _, ll = _ctc("ctc", labels, log_probs, input_lengths, label_lengths, blank, reduction)
-    if reduction == "mean":
-        return reduce(loss / np.maximum(ll, 1), reduction)
-    return reduce(loss, reduction)
+    if reduction in ("mean", "weighted_mean"):
+        return reduce(loss / np.maximum(ll, 1), reduction, sample_weight, fn="ctc")
+    return reduce(loss, reduction, sample_weight, fn="ctc")
 
 
 def ctc_grad(
@@ -283,6 +299,7 @@ def ctc_grad(
     label_lengths: ArrayLike,
     *,
     blank: int = 0,
+    sample_weight: ArrayLike | None = None,
     reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`ctc` with respect to ``log_probs``, taken as a free array.
@@ -325,9 +342,12 @@ def ctc_grad(
            [-0.33333333, -0.66666667]])
     """
     _, grad, ll = _ctc("ctc_grad", labels, log_probs, input_lengths, label_lengths, blank, reduction)
-    if reduction == "mean":
-        grad = grad / (ll.size * np.maximum(ll, 1))[None, :, None]
-    return grad
+    if sample_weight is None and reduction == "mean":
+        return grad / (ll.size * np.maximum(ll, 1))[None, :, None]
+    if reduction in ("mean", "weighted_mean"):
+        grad = grad / np.maximum(ll, 1)[None, :, None]
+    return reduce_grad(grad, reduction, ll.size, owned=True, sample_weight=sample_weight, fn="ctc_grad", shape=ll.shape,
+                       axis=1)
 
 
 register(LossRecord(

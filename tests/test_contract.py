@@ -261,11 +261,13 @@ INVALID_PARAMS = {
     ("gaussian_nll", "eps"): ((0.0, -1e-6, np.inf), "(0, inf)"),
     ("binary_cross_entropy", "pos_weight"): ((0.0, -1.0, np.inf, np.nan), "(0, inf)"),
     ("binary_cross_entropy", "eps"): ((0.0, -1e-7, 0.5, np.nan), "(0, 0.5)"),
+    ("binary_cross_entropy", "label_smoothing"): ((-0.1, 1.5, np.nan), "[0, 1]"),
     ("categorical_cross_entropy", "label_smoothing"): ((-0.1, 1.5, np.nan), "[0, 1]"),
     ("categorical_cross_entropy", "class_weight"): ((-1.0, np.inf, np.nan), "[0, inf)"),
     ("categorical_cross_entropy", "eps"): ((0.0, 0.5, np.nan), "(0, 0.5)"),
     ("sparse_categorical_cross_entropy", "eps"): ((0.0, 0.5, np.nan), "(0, 0.5)"),
     ("sparse_categorical_cross_entropy", "label_smoothing"): ((-0.1, 1.5, np.nan), "[0, 1]"),
+    ("sparse_categorical_cross_entropy", "class_weight"): ((-1.0, np.inf, np.nan), "[0, inf)"),
     ("multiclass_hinge", "margin"): ((-0.5, np.inf, np.nan), "[0, inf)"),
     ("zero_one", "threshold"): ((np.inf, -np.inf, np.nan), "(-inf, inf)"),
     ("focal", "gamma"): ((-1.0, np.inf, np.nan), "[0, inf)"),
@@ -308,8 +310,10 @@ def arg_names(f) -> tuple:
 
 
 def keyword_params(f) -> dict:
+    """The loss' own keyword parameters: all but ``reduction`` and ``sample_weight`` (tested below for every loss)."""
     params = inspect.signature(f).parameters.values()
-    return {p.name: p.default for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "reduction"}
+    return {p.name: p.default for p in params
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in ("reduction", "sample_weight")}
 
 
 def ids(recs):
@@ -500,3 +504,115 @@ def test_invalid_parameters_raise_errors_naming_the_parameter_and_the_range(reco
             with pytest.raises(TypeError, match=rf"^{name}: {param} must be a real number, got str"):
                 f(*args, **{param: "1"})
             f(*args, **{param: default})  # the default itself is valid
+
+
+# --- sample_weight (every loss) ------------------------------------------------------------------------------------
+
+
+def sample_weights(record, args, seed=7) -> np.ndarray:
+    """Weights in [0, 3] of the per-sample losses (``reduction="none"``), one of them 0 and none equal."""
+    shape = np.shape(record.fn(*args, reduction="none"))
+    w = np.random.default_rng(seed).uniform(0.2, 3.0, size=shape)
+    w[(0,) * w.ndim] = 0.0
+    return w
+
+
+def weighted_reductions(record, args, w) -> dict:
+    """The four reductions of ``w * ell`` written out from the unweighted ``"none"`` output (CTC's "mean" divides
+    each loss by its label length first)."""
+    ell = np.asarray(record.fn(*args, reduction="none"))
+    weights = kind(record).mean_weights
+    scaled = ell if weights is None else weights(args) * ell
+    w = np.broadcast_to(w, ell.shape)
+    return {"none": w * ell, "sum": np.sum(w * ell), "mean": np.sum(w * scaled) / ell.size,
+            "weighted_mean": np.sum(w * scaled) / np.sum(w)}
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=ids(RECORDS))
+def test_every_loss_and_gradient_takes_sample_weight(record):
+    for f in filter(None, (record.fn, record.grad)):
+        param = inspect.signature(f).parameters.get("sample_weight")
+        assert param is not None and param.kind is inspect.Parameter.KEYWORD_ONLY and param.default is None
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=ids(RECORDS))
+def test_sample_weight_gives_the_weighted_reduction_of_the_per_sample_losses(record):
+    args = make_inputs(record, seed=8)
+    w = sample_weights(record, args)
+    for reduction, want in weighted_reductions(record, args, w).items():
+        got = record.fn(*args, sample_weight=w, reduction=reduction)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, err_msg=reduction)
+        assert np.shape(got) == np.shape(want)
+    for reduction in ("mean", "sum", "none"):  # weights of 1 change nothing, and weighted_mean is then the mean
+        np.testing.assert_allclose(record.fn(*args, sample_weight=np.ones_like(w), reduction=reduction),
+                                   record.fn(*args, reduction=reduction), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(record.fn(*args, reduction="weighted_mean"), record.fn(*args), rtol=1e-13)
+    assert abs(record.fn(*args, sample_weight=w) - record.fn(*args)) > 1e-6 * abs(record.fn(*args)), "no effect"
+
+
+@pytest.mark.parametrize("record", [r for r in RECORDS if np.ndim(r.fn(*make_inputs(r), reduction="none")) == 2],
+                         ids=lambda r: r.name)
+def test_a_sample_weight_axis_of_length_one_repeats_the_weight(record):
+    args = make_inputs(record, seed=9)
+    w = sample_weights(record, args)[:, :1]  # one weight per row of (n, k) per-sample losses
+    full = np.broadcast_to(w, np.shape(record.fn(*args, reduction="none")))
+    for reduction in ("mean", "sum", "none", "weighted_mean"):
+        np.testing.assert_allclose(record.fn(*args, sample_weight=w, reduction=reduction),
+                                   record.fn(*args, sample_weight=full, reduction=reduction), rtol=1e-13)
+
+
+@pytest.mark.parametrize("record", WITH_GRAD, ids=ids(WITH_GRAD))
+@pytest.mark.parametrize("reduction", ["mean", "sum", "weighted_mean"])
+def test_weighted_gradient_matches_finite_differences(record, reduction):
+    args = make_inputs(record, seed=1)
+    w = sample_weights(record, args)
+    for k, i in enumerate(kind(record).predicted):
+        result = lf.gradcheck(
+            lambda p, i=i: record.fn(*replace(args, i, p), sample_weight=w, reduction=reduction),
+            lambda p, i=i, k=k: grads_tuple(record, replace(args, i, p), sample_weight=w, reduction=reduction)[k],
+            args[i],
+        )
+        assert result, f"d/d{arg_names(record.fn)[i]}: {result!r}"
+
+
+@pytest.mark.parametrize("record", WITH_GRAD, ids=ids(WITH_GRAD))
+def test_weighted_gradient_of_none_is_the_derivative_of_the_weighted_sum(record):
+    args = make_inputs(record, seed=2)
+    w = sample_weights(record, args)
+    for k, i in enumerate(kind(record).predicted):
+        got = grads_tuple(record, args, sample_weight=w, reduction="none")[k]
+        numerical = lf.numerical_grad(
+            lambda p, i=i: record.fn(*replace(args, i, p), sample_weight=w, reduction="sum"), args[i])
+        np.testing.assert_allclose(got, numerical, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(got, grads_tuple(record, args, sample_weight=w, reduction="sum")[k], rtol=1e-13)
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=ids(RECORDS))
+def test_bad_sample_weights_raise_errors_naming_sample_weight(record):
+    args = make_inputs(record, seed=10)
+    shape = np.shape(record.fn(*args, reduction="none"))
+    w = sample_weights(record, args) + 0.5
+    # (n,) against (n, 1) or (n, k), a missing axis, one loss too many: never broadcast silently
+    wrong = [w[..., None], np.ones(shape[:-1]), np.ones(shape[:-1] + (shape[-1] + 1,)), np.ones((2,) + shape)]
+    for f in filter(None, (record.fn, record.grad)):
+        name = f.__name__
+        for bad in wrong:
+            message = (rf"^{name}: sample_weight has shape {re.escape(str(bad.shape))} but the per-sample losses "
+                       rf"\(reduction='none'\) have shape {re.escape(str(shape))}")
+            with pytest.raises(ValueError, match=message):
+                f(*args, sample_weight=bad)
+        for value, message in ((-0.5, r"must lie in \[0, inf\) \(weights\), got 1 value\(s\) outside it, e.g. -0.5"),
+                               (np.nan, r"contains 1 NaN or infinite value\(s\)"),
+                               (np.inf, r"contains 1 NaN or infinite value\(s\)")):
+            bad = w.copy()
+            bad[(0,) * bad.ndim] = value
+            for reduction in ("mean", "none"):
+                with pytest.raises(ValueError, match=rf"^{name}: sample_weight {message}"):
+                    f(*args, sample_weight=bad, reduction=reduction)
+        with pytest.raises(TypeError, match=rf"^{name}: sample_weight must be numeric"):
+            f(*args, sample_weight=np.full(shape, "x"))
+        with pytest.raises(TypeError, match=rf"^{name}: sample_weight must be numeric"):
+            f(*args, sample_weight="heavy")
+        with pytest.raises(ValueError, match=rf"^{name}: the weights sum to 0, so reduction='weighted_mean'"):
+            f(*args, sample_weight=np.zeros(shape), reduction="weighted_mean")
+        f(*args, sample_weight=np.zeros(shape), reduction="mean")  # all zero is a valid weighting of a mean: 0

@@ -4,8 +4,9 @@
 * zero at the perfect prediction of its inputs kind, where the record says so (``zero_at_perfect``);
 * ``"sum"`` is ``"mean"`` times the number of per-sample losses, and ``"none"`` adds up to ``"sum"``;
 * the gradient equals central finite differences (draws near a kink, a clip or the edge of the domain are
-  rejected with ``assume``);
-* inputs are never modified, and lists and float32 arrays give the float64 result of the same values.
+  rejected with ``assume``), without and with drawn sample weights;
+* inputs are never modified, and lists and float32 arrays give the float64 result of the same values;
+* with drawn ``sample_weight``, every reduction is the weighted reduction of ``"none"``.
 
 A record that claims a property does *not* hold must show it: hypothesis has to find a counterexample.
 Draws come from tests/strategies.py, the settings from its ``lossfns-properties`` profile
@@ -15,7 +16,8 @@ import numpy as np
 import pytest
 from hypothesis import assume, find, given, note, settings
 from hypothesis import strategies as st
-from strategies import KINDS, PROFILE, grads_tuple, replace
+from hypothesis.extra import numpy as hnp
+from strategies import KINDS, PROFILE, floats, grads_tuple, replace
 
 import lossfns as lf
 from lossfns.registry import records
@@ -116,11 +118,17 @@ def test_sum_is_mean_times_n_and_none_adds_up_to_sum(record, data):
 def test_gradient_equals_finite_differences(record, data):
     args = data.draw(kind(record).draw, label="arguments")
     assume(kind(record).fd_safe(*args))
-    for reduction in ("mean", "sum"):
+    assert_gradient_matches(record, args, ("mean", "sum"))
+    assert_gradient_matches(record, args, ("mean", "weighted_mean"), sample_weight=drawn_weights(data, record, args))
+
+
+def assert_gradient_matches(record, args, reductions, **kwargs):
+    """``record.grad`` equals central finite differences of ``record.fn`` for every predicted argument."""
+    for reduction in reductions:
         for k, i in enumerate(kind(record).predicted):
             result = lf.gradcheck(
-                lambda x, i=i, r=reduction: record.fn(*replace(args, i, x), reduction=r),
-                lambda x, i=i, k=k, r=reduction: grads_tuple(record, replace(args, i, x), reduction=r)[k],
+                lambda x, i=i, r=reduction: record.fn(*replace(args, i, x), reduction=r, **kwargs),
+                lambda x, i=i, k=k, r=reduction: grads_tuple(record, replace(args, i, x), reduction=r, **kwargs)[k],
                 args[i],
             )
             assert result, f"reduction={reduction!r}, argument {i}: {result!r}"
@@ -154,3 +162,28 @@ def test_lists_and_float32_give_the_float64_result_of_the_same_values(record, da
             for got, want in zip(as_tuple(f(*singles, reduction=reduction)), rounded, strict=True):
                 assert np.asarray(got).dtype == np.float64
                 np.testing.assert_array_equal(got, want)
+
+
+def drawn_weights(data, record, args):
+    """Weights in [0, 5] for the per-sample losses of ``args``, zeros included; the first is at least 0.5, so that
+    ``"weighted_mean"`` has a positive divisor (no ``assume``, which would filter out most draws)."""
+    shape = np.shape(record.fn(*args, reduction="none"))
+    w = data.draw(hnp.arrays(np.float64, shape, elements=floats(0.0, 5.0)), label="sample_weight")
+    w[(0,) * w.ndim] = max(w[(0,) * w.ndim], 0.5)
+    return w
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=ids(RECORDS))
+@settings(PROFILE)
+@given(data=st.data())
+def test_weighted_reductions_are_those_of_the_weighted_per_sample_losses(record, data):
+    args = data.draw(kind(record).draw, label="arguments")
+    w = drawn_weights(data, record, args)
+    ell = record.fn(*args, reduction="none")
+    weights = kind(record).mean_weights
+    scaled = ell if weights is None else weights(args) * ell
+    got = {r: record.fn(*args, sample_weight=w, reduction=r) for r in ("none", "sum", "mean", "weighted_mean")}
+    np.testing.assert_allclose(got["none"], w * ell, rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(got["sum"], np.sum(w * ell), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got["mean"], np.sum(w * scaled) / np.size(ell), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got["weighted_mean"], np.sum(w * scaled) / np.sum(w), rtol=1e-12, atol=1e-12)
