@@ -266,3 +266,47 @@ def test_keras_adapters_refuse_bad_sample_weights_with_the_numpy_message():
     with pytest.raises(TypeError, match=r"^HuberLoss: sample_weight must be numeric"):
         loss(y, p, sample_weight="heavy")
     np.testing.assert_allclose(float(loss(y, p, sample_weight=[0.0, 1.0, 2.0])), lf.huber(y, p), rtol=1e-12)
+
+
+# --- edges of the rule -----------------------------------------------------------------------------------------------
+
+
+def test_a_scalar_loss_takes_a_scalar_weight():
+    assert lf.mse(1.0, 3.0, sample_weight=0.5) == 2.0  # 0.5 * (3 - 1)^2
+    assert lf.mse_grad(1.0, 3.0, sample_weight=0.5) == 2.0  # 0.5 * 2 (3 - 1)
+    np.testing.assert_allclose(lf.categorical_cross_entropy([0.0, 1.0], [0.5, 0.5], sample_weight=2.0),
+                               2.0 * np.log(2.0), rtol=1e-15)
+
+
+def test_n_weights_against_n_by_1_losses_are_refused_not_broadcast_to_n_by_n():
+    y, p = np.zeros((3, 1)), np.array([[1.0], [2.0], [3.0]])
+    message = r"^mse: sample_weight has shape \(3,\) but the per-sample losses \(reduction='none'\) have shape \(3, 1\)"
+    with pytest.raises(ValueError, match=message):
+        lf.mse(y, p, sample_weight=np.ones(3))
+    assert lf.mse(y, p, sample_weight=[[1.0], [0.0], [0.0]]) == pytest.approx(1.0 / 3.0, rel=1e-15)  # the first only
+
+
+def test_every_label_ignored_has_no_weighted_mean_either():
+    with pytest.raises(ValueError, match=r"^sparse_categorical_cross_entropy: every label equals ignore_index=-100"):
+        lf.sparse_categorical_cross_entropy([-100, -100], [[0.0, 0.0], [1.0, 0.0]], from_logits=True,
+                                            ignore_index=-100, reduction="weighted_mean")
+    assert lf.sparse_categorical_cross_entropy([-100, -100], [[0.0, 0.0], [1.0, 0.0]], from_logits=True,
+                                               ignore_index=-100, sample_weight=[2.0, 3.0], reduction="sum") == 0.0
+
+
+def test_ctc_weights_keep_the_label_length_division():
+    """PyTorch's CTC mean divides each loss by its label length; the weights multiply the divided losses."""
+    lp = np.log(np.full((3, 2, 3), 1.0 / 3.0))  # (T, N, C) uniform frames
+    labels, il, ll = [[1, 2], [1, 0]], [3, 3], [2, 1]
+    ell = lf.ctc(labels, lp, il, ll, reduction="none")
+    w = np.array([3.0, 1.0])
+    lp_t = torch.tensor(lp, requires_grad=True)
+    theirs = F.ctc_loss(lp_t, torch.tensor(labels), torch.tensor(il), torch.tensor(ll), reduction="none")
+    np.testing.assert_allclose(ell, theirs.detach().numpy(), rtol=1e-13)
+    by_hand = w * ell / np.array([2.0, 1.0])
+    np.testing.assert_allclose(lf.ctc(labels, lp, il, ll, sample_weight=w), by_hand.sum() / 2, rtol=1e-14)
+    np.testing.assert_allclose(lf.ctc(labels, lp, il, ll, sample_weight=w, reduction="weighted_mean"),
+                               by_hand.sum() / 4, rtol=1e-14)
+    # the unweighted mean is PyTorch's: the same division, w = 1
+    np.testing.assert_allclose(lf.ctc(labels, lp, il, ll), F.ctc_loss(lp_t, torch.tensor(labels), torch.tensor(il),
+                                                                      torch.tensor(ll)).item(), rtol=1e-13)
