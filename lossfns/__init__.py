@@ -27,6 +27,15 @@ each sample's weight by that of its class in the divisor of
 ``"weighted_mean"``, which is then PyTorch's ``cross_entropy(weight=w)``
 mean, :math:`\sum_i w_{y_i} \ell_i / \sum_i w_{y_i}`. ``sample_weight=None``
 (the default) computes exactly what the loss computed before it existed.
+
+The class axis
+--------------
+The losses over classes (``categorical_cross_entropy``,
+``sparse_categorical_cross_entropy``, ``multiclass_hinge``, ``kl_divergence``
+and their gradients) read the classes from the last axis of the prediction,
+as Keras does; ``axis=1`` reads PyTorch's ``(N, C, d1, ...)`` layout as it
+is. Per-sample losses and ``sample_weight`` then have the prediction's
+shape without that axis, and a gradient has the prediction's shape.
 """
 from __future__ import annotations
 

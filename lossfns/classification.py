@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from lossfns import minimisers
+from lossfns._axis import class_axis
 from lossfns._validation import (
     as_float_array,
     check_bool,
@@ -426,6 +427,7 @@ def _cce(fn: str, y_true, y_pred, from_logits, label_smoothing, class_weight, ep
     return _cross_entropy_rows(target, x, from_logits, eps, grad=grad), reduction, norm
 
 
+@class_axis()
 def categorical_cross_entropy(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -536,6 +538,7 @@ def categorical_cross_entropy(
     return reduce(loss, reduction, sample_weight, fn="categorical_cross_entropy", norm=norm)
 
 
+@class_axis(grad=True)
 def categorical_cross_entropy_grad(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -627,6 +630,7 @@ def _sparse_cce(fn: str, y_true, y_pred, from_logits, eps, ignore_index, label_s
     return out, reduction, count, norm
 
 
+@class_axis(labels=True)
 def sparse_categorical_cross_entropy(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -747,6 +751,7 @@ def sparse_categorical_cross_entropy(
     return reduce(loss, reduction, sample_weight, fn="sparse_categorical_cross_entropy", count=count, norm=norm)
 
 
+@class_axis(labels=True, grad=True)
 def sparse_categorical_cross_entropy_grad(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -973,6 +978,7 @@ def _multiclass_margins(fn: str, y_true, y_pred, margin, reduction):
     return violation, is_label
 
 
+@class_axis(labels=True)
 def multiclass_hinge(
     y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0,
     sample_weight: ArrayLike | None = None, reduction: str = "mean",
@@ -1040,6 +1046,7 @@ def multiclass_hinge(
     return reduce(np.sum(np.maximum(violation, 0.0), axis=-1) / k, reduction, sample_weight, fn="multiclass_hinge")
 
 
+@class_axis(labels=True, grad=True)
 def multiclass_hinge_grad(
     y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0,
     sample_weight: ArrayLike | None = None, reduction: str = "mean",

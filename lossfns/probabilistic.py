@@ -5,6 +5,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from lossfns import minimisers
+from lossfns._axis import class_axis
 from lossfns._validation import (
     check_bool,
     check_in_range,
@@ -208,6 +209,7 @@ def _kl(fn: str, p_true, q_pred, eps, reduction):
     return loss, grad, reduction
 
 
+@class_axis()
 def kl_divergence(
     p_true: ArrayLike, q_pred: ArrayLike, *, eps: float = 1e-7,
     sample_weight: ArrayLike | None = None, reduction: str = "mean",
@@ -292,6 +294,7 @@ def kl_divergence(
     return reduce(loss, reduction, sample_weight, fn="kl_divergence")
 
 
+@class_axis(grad=True)
 def kl_divergence_grad(
     p_true: ArrayLike, q_pred: ArrayLike, *, eps: float = 1e-7,
     sample_weight: ArrayLike | None = None, reduction: str = "mean",

@@ -756,6 +756,129 @@ register(LossRecord(
 ))
 
 
+def _check_msle(fn: str, y_true, y_pred, reduction):
+    y, y_hat = prepare_pair(fn, y_true, y_pred, reduction)
+    check_in_range(fn, "y_true", y, low=-1.0, low_open=True, why=" (log1p must be finite)")
+    check_in_range(fn, "y_pred", y_hat, low=-1.0, low_open=True, why=" (log1p must be finite)")
+    return y, y_hat
+
+
+def msle(y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"):
+    r"""Mean squared logarithmic error: the squared error of :math:`\log(1 + \cdot)`-transformed values.
+
+    .. math:: \ell_i = \bigl(\log(1 + \hat y_i) - \log(1 + y_i)\bigr)^2, \qquad L = \frac{1}{n}\sum_i \ell_i
+
+    It is :func:`mse` of ``log1p(y_true)`` and ``log1p(y_pred)``, and so
+    measures the *ratio* :math:`(1 + \hat y)/(1 + y)`: predicting 109 for 99
+    costs exactly what predicting 0.1 for 0 costs, both 10% too high on the
+    scale of :math:`1 + y`.
+
+    Parameters
+    ----------
+    y_true : array_like, any shape
+        Targets :math:`y > -1` (usually non-negative: prices, counts, durations).
+    y_pred : array_like, same shape as ``y_true``
+        Predictions :math:`\hat y > -1`.
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
+        As in :func:`mse`.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like ``y_pred``
+        for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If the shapes differ, an input is empty or holds NaN/inf, a value is
+        :math:`\le -1` (where :math:`\log(1 + \cdot)` is not finite), or
+        ``reduction`` is unknown.
+
+    Notes
+    -----
+    Computed with ``np.log1p``, exact for tiny values where ``log(1 + x)``
+    rounds ``1 + x`` first. Keras' ``keras.losses.MeanSquaredLogarithmicError()``
+    (target first, as here) replaces every value below ``1e-7`` by ``1e-7``
+    before ``log(x + 1)``: a negative prediction there costs what 0 costs and
+    gets **no gradient**, where this function takes the values as they are
+    (and refuses :math:`\le -1`). PyTorch has no MSLE; scikit-learn's
+    ``mean_squared_log_error`` is this mean (it too refuses :math:`\le -1`).
+
+    References
+    ----------
+    F. Chollet et al., Keras, ``keras.losses.MeanSquaredLogarithmicError``
+    (https://keras.io/api/losses/regression_losses/).
+
+    Examples
+    --------
+    >>> msle([0.0, 1.0], [np.e - 1.0, 1.0], reduction="none")
+    array([1., 0.])
+    >>> bool(np.isclose(msle([99.0], [109.0]), msle([0.0], [0.1])))
+    True
+    """
+    y, y_hat = _check_msle("msle", y_true, y_pred, reduction)
+    r = np.subtract(np.log1p(y_hat), np.log1p(y), out=new_like(y_hat))
+    return reduce(np.square(r, out=r), reduction, sample_weight, fn="msle")
+
+
+def msle_grad(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None, reduction: str = "mean"
+) -> np.ndarray:
+    r"""Derivative of :func:`msle` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_i}
+        = \frac{2\bigl(\log(1 + \hat y_i) - \log(1 + y_i)\bigr)}{1 + \hat y_i}
+
+    divided by :math:`n` for ``"mean"``. The :math:`1/(1 + \hat y)` makes the
+    step shrink as the prediction grows: an error of 10 at 1000 pushes about a
+    hundredth as hard as an error of 0.1 at 9.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``.
+
+    Examples
+    --------
+    >>> msle_grad([0.0, 1.0], [np.e - 1.0, 1.0], reduction="none")
+    array([0.73575888, 0.        ])
+    """
+    y, y_hat = _check_msle("msle_grad", y_true, y_pred, reduction)
+    g = np.subtract(np.log1p(y_hat), np.log1p(y), out=new_like(y_hat))
+    g *= 2.0
+    g /= 1.0 + y_hat  # 1 + y_hat is exact from -1 + 2**-53 on: no cancellation near the edge of the domain
+    return reduce_grad(g, reduction, y_hat.size, owned=True, sample_weight=sample_weight, fn="msle_grad")
+
+
+register(LossRecord(
+    name="msle", family="regression", task="regression of positive targets (relative errors)",
+    minimiser=(
+        r"$\exp(\mathbb E[\log(1 + Y) \mid x]) - 1$: the geometric mean of $1 + Y$, minus 1 (below the conditional"
+        r" mean)"
+    ),
+    best_constant=minimisers.log1p_mean, proper=None,
+    formula=r"\bigl(\log(1 + \hat y) - \log(1 + y)\bigr)^2",
+    gradient=r"\frac{\partial \ell}{\partial \hat y} = \frac{2\bigl(\log(1 + \hat y) - \log(1 + y)\bigr)}{1 + \hat y}",
+    convex=False, differentiable=True, robust=False,
+    fn=msle, grad=msle_grad, inputs="log1p_real", chapter="02_regression",
+    reference="chollet2015",
+    keras="keras.losses.MeanSquaredLogarithmicError()(y_true, y_pred)",
+    keras_notes=(
+        r"Values below $10^{-7}$ become $10^{-7}$ first: a prediction in $(-1, 0)$ costs what 0 costs and gets "
+        "no gradient. Keras averages over the last axis first, which changes `'sum'` and `'none'`."
+    ),
+))
+
+
 def _xlogy(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     """:math:`y \\log x` with the convention :math:`0 \\log 0 = 0` (a count of zero adds nothing)."""
     with np.errstate(divide="ignore", invalid="ignore"):

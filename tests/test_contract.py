@@ -288,6 +288,11 @@ INVALID_PARAMS = {
     ("nt_xent", "temperature"): ((0.0, -0.1, np.inf, np.nan), "(0, inf)"),
     ("distillation", "temperature"): ((0.0, -2.0, np.inf, np.nan), "(0, inf)"),
     ("dpo", "beta"): ((0.0, -0.1, np.inf, np.nan), "(0, inf)"),
+    # the class axis (lossfns/_axis.py): the generated predictions have 2 axes
+    ("categorical_cross_entropy", "axis"): ((2, -3), "[-2, 1]"),
+    ("sparse_categorical_cross_entropy", "axis"): ((2, -3), "[-2, 1]"),
+    ("multiclass_hinge", "axis"): ((2, -3), "[-2, 1]"),
+    ("kl_divergence", "axis"): ((2, -3), "[-2, 1]"),
 }
 
 RECORDS = records()
