@@ -374,6 +374,8 @@ CLIP_ALL = dict.fromkeys(FRAMEWORKS, outside_clip(1))
 ROWS = (
     _registry_row("mse", elementwise(lambda y, p: (p - y) ** 2), "real"),
     _registry_row("mae", elementwise(lambda y, p: abs(p - y)), "real"),
+    _registry_row("msle", elementwise(lambda y, p: (mp.log1p(p) - mp.log1p(y)) ** 2), "log1p_real",
+                  boundary={"keras": below_eps(0, 1)}),
     _registry_row("huber", elementwise(ref_huber), "real"),
     _registry_row("log_cosh", elementwise(lambda y, p: mp.log1p(2 * mp.sinh((p - y) / 2) ** 2)), "real"),
     _registry_row("quantile", elementwise(ref_quantile), "real"),
@@ -449,6 +451,17 @@ def _real(rng):
         ("errors ±1e200", "extreme", (np.array([0.0, 1.0]), np.array([1e200, -1e200]))),
         ("errors 1e-300 and 1 ulp", "extreme", (np.array([0.0, 0.0, 1.0, 0.0]),
                                                 np.array([1e-300, -5e-324, 1.0 + 2.0**-52, 1e-160]))),
+    ]
+
+
+def _log1p_real(rng):
+    y = np.expm1(rng.uniform(0.0, 7.0, size=(8, 4)))
+    tiny = 1e-5 * rng.uniform(1.0, 2.0, size=4)
+    return [
+        ("random over three decades", "ordinary", (y, np.expm1(rng.uniform(0.0, 7.0, size=y.shape)))),
+        ("values 1e-5, 0.1% apart", "extreme", (tiny, tiny * 1.001)),
+        ("values 1e300 and 1e-300", "extreme", (np.array([1e300, 1e-300, 0.0]), np.array([1e299, 3e-300, 1e300]))),
+        ("predictions -1 + 1e-15 and -0.5", "extreme", (np.array([0.0, 3.0]), np.array([-1.0 + 1e-15, -0.5]))),
     ]
 
 
@@ -673,7 +686,7 @@ def _preference_logps(rng):
 
 
 CASES = {
-    "real": _real, "counts": _counts, "log_counts": _log_counts, "gaussian": _gaussian,
+    "real": _real, "log1p_real": _log1p_real, "counts": _counts, "log_counts": _log_counts, "gaussian": _gaussian,
     "binary_prob": _binary_prob, "binary_logits": _binary_logits,
     "onehot_prob": lambda rng: _prob_rows(rng, sparse=False), "sparse_prob": lambda rng: _prob_rows(rng, sparse=True),
     "onehot_logits": lambda rng: _logit_rows(rng, sparse=False),

@@ -84,6 +84,8 @@ from lossfns.regression import (
     mae_grad,
     mse,
     mse_grad,
+    msle,
+    msle_grad,
     poisson_nll,
     poisson_nll_grad,
     quantile,
@@ -114,7 +116,7 @@ _LAZY = ("active", "atlas", "calibration", "coursework", "data", "decision", "ex
 __all__ = [
     "GradcheckResult", "gradcheck", "check_layer", "numerical_grad", "registry",
     "monitor", "LossMonitor", "TrainingStopped", "Verdict",
-    "mae", "mae_grad", "mse", "mse_grad",
+    "mae", "mae_grad", "mse", "mse_grad", "msle", "msle_grad",
     "huber", "huber_grad", "log_cosh", "log_cosh_grad", "quantile", "quantile_grad",
     "tukey", "tukey_grad", "poisson_nll", "poisson_nll_grad", "general_robust", "general_robust_grad",
     "gaussian_nll", "gaussian_nll_grad", "kl_divergence", "kl_divergence_grad",

@@ -80,6 +80,10 @@ def _real(t):
     return [("", (np.zeros_like(t), t), {0: np.ones_like(t)}, 0)]
 
 
+def _log1p_real(t):
+    return [("", (np.full_like(t, 3.0), t), {0: np.ones_like(t)}, 0)]
+
+
 def _counts(t):
     return [("", (np.full_like(t, 3.0), t), {0: np.ones_like(t)}, 0)]
 
@@ -197,6 +201,8 @@ def item_loss(record: LossRecord, args: tuple) -> np.ndarray:
 SLICES = {
     "real": Slice((-3.0, 3.0), r"residual $\hat y - y$",
                   r"against the residual $\hat y - y$ (with $y = 0$)", _real),
+    "log1p_real": Slice((-0.9, 15.0), r"prediction $\hat y$",
+                        r"against the prediction $\hat y$ for the target $y = 3$", _log1p_real, (-3.0, 5.0)),
     "counts": Slice((0.2, 10.0), r"predicted rate $\hat y$",
                     r"against the predicted rate $\hat y$ for the count $y = 3$", _counts, (-6.0, 8.0)),
     "gaussian": Slice((0.1, 5.0), r"predicted variance $\sigma^2$",

@@ -26,7 +26,7 @@ from lossfns._validation import as_float_array, check_int, check_scalar
 __all__ = [
     "mean", "median", "quantile", "huber_location", "m_location", "log_cosh_location",
     "mean_and_variance", "frequency", "class_frequencies", "majority", "hinge_score",
-    "squared_hinge_score", "mean_distribution", "mean_rate", "general_robust_location",
+    "squared_hinge_score", "mean_distribution", "mean_rate", "general_robust_location", "log1p_mean",
 ]
 
 
@@ -93,6 +93,14 @@ def huber_location(y, delta: float = 1.0) -> np.float64:
 def log_cosh_location(y) -> np.float64:
     """The minimiser of the log-cosh loss: ``sum(tanh(y - m)) = 0``."""
     return m_location(y, np.tanh)
+
+
+def log1p_mean(y) -> np.float64:
+    """``expm1(mean(log1p(y)))``: the geometric mean of ``1 + y``, minus 1; the minimiser of the MSLE.
+
+    It lies below the mean (Jensen), the more so the more spread the targets are.
+    """
+    return np.float64(np.expm1(np.mean(np.log1p(_sample(y, "log1p_mean")))))
 
 
 def mean_and_variance(y) -> tuple[np.float64, np.float64]:

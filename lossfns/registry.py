@@ -70,6 +70,7 @@ class LossRecord:
 #: The perfect prediction of each ``inputs`` kind (Markdown with math), where ``zero_at_perfect`` is judged.
 PERFECT_PREDICTIONS = {
     "real": r"$\hat y = y$",
+    "log1p_real": r"$\hat y = y$ (targets and predictions $> -1$)",
     "counts": r"a rate equal to the count, $\hat y = y$",
     "gaussian": r"$\mu = y$ (with any variance)",
     "binary_prob": r"$p = y$ for labels $y \in \{0, 1\}$",

@@ -64,6 +64,13 @@ def real(draw):
 
 
 @st.composite
+def log1p_real(draw):
+    """Targets and predictions in [-0.99, 50]: inside the MSLE's domain (> -1) by more than a finite-difference step."""
+    shape = (draw(batch), draw(width))
+    return draw(arrays(shape, -0.99, 50.0)), draw(arrays(shape, -0.99, 50.0))
+
+
+@st.composite
 def counts(draw):
     shape = (draw(batch), draw(width))
     return draw(labels(shape, list(range(12)))), draw(arrays(shape, 0.1, 30.0))
@@ -253,6 +260,7 @@ class Kind:
 
 KINDS = {
     "real": Kind(real(), lambda y, p: (y, y), lambda y, p: bool(np.all(np.abs(p - y) > 1e-4))),
+    "log1p_real": Kind(log1p_real(), lambda y, p: (y, y)),
     "counts": Kind(counts(), lambda y, p: (y, y)),
     "gaussian": Kind(gaussian(), lambda y, m, v: (y, y, v), predicted=(1, 2)),
     "binary_prob": Kind(binary(), lambda y, p: (y, y), lambda y, p: _inside(p, 0.0, 1.0, 1e-3)),

@@ -255,6 +255,7 @@ def _sigmoid(x):
 TRANSCRIBED = {
     "mse": (0, lambda y, q: 2 * (q - y)),
     "mae": (0, lambda y, q: np.sign(q - y)),
+    "msle": (0, lambda y, q: 2 * (np.log(1 + q) - np.log(1 + y)) / (1 + q)),
     "huber": (0, lambda y, q: np.clip(q - y, -1.0, 1.0)),
     "log_cosh": (0, lambda y, q: np.tanh(q - y)),
     "quantile": (0, lambda y, q: (q > y) - 0.5),

@@ -32,6 +32,12 @@ def real_inputs(rng: np.random.Generator, shape=(4, 3)):
     return y_true, y_pred
 
 
+def log1p_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Non-negative targets spread over three orders of magnitude, and predictions within a factor 3 of 1 + y."""
+    y_true = np.expm1(rng.uniform(0.0, 7.0, size=shape))
+    return y_true, (1.0 + y_true) * np.exp(rng.uniform(-1.1, 1.1, size=shape)) - 1.0
+
+
 def count_inputs(rng: np.random.Generator, shape=(4, 3)):
     """Counts (zeros included) and positive predicted rates."""
     return rng.poisson(3.0, size=shape).astype(float), rng.uniform(0.5, 5.0, size=shape)
@@ -166,6 +172,10 @@ class InputKind:
 
 INPUTS = {
     "real": InputKind(real_inputs),
+    "log1p_real": InputKind(log1p_inputs, invalid=(
+        (0, -1.0, r"y_true must lie in \(-1, inf\) \(log1p must be finite\), got 1 value\(s\) outside it, e.g. -1.0"),
+        (1, -2.0, r"y_pred must lie in \(-1, inf\) \(log1p must be finite\), got 1 value\(s\) outside it, e.g. -2.0"),
+    )),
     "counts": InputKind(count_inputs, invalid=(
         (0, -1.0, r"y_true must lie in \[0, inf\) \(counts\), got 1 value\(s\) outside it, e.g. -1.0"),
         (1, -0.5, r"y_pred must lie in \[0, inf\) \(rates"),

@@ -16,6 +16,8 @@ CASES = [
      lambda: lf.categorical_cross_entropy([[0.5, 0.5, 0.0]], [[1e308, 0.0, -1e308]], from_logits=True), 0.5e308),
     ("mse of two errors 1.2e154 (the sum overflows, the mean does not)",
      lambda: lf.mse([0.0, 0.0], [1.2e154, 1.2e154]), 1.2e154**2),
+    ("msle of a prediction 1e308 for 0 (log1p(1e308)^2)", lambda: lf.msle([0.0], [1e308]), np.log(1e308) ** 2),
+    ("msle of a prediction 1e-150 for 0 (log(1 + x) rounds it away)", lambda: lf.msle([0.0], [1e-150]), 1e-300),
     ("Bayes threshold of costs 1e308", lambda: lf.decision.bayes_threshold([[0, 1e308], [1e308, 0]]), 0.5),
 ]
 
@@ -36,6 +38,8 @@ def test_the_gradients_at_the_same_extremes():
     d_mean, d_var = lf.gaussian_nll_grad([0.0], [1e200], [1e200])
     np.testing.assert_allclose(d_mean, [1.0], rtol=1e-15)
     np.testing.assert_allclose(d_var, [0.5 / 1e200 * (1 - 1e200)], rtol=1e-15)  # (1 - r^2/v) / 2v = -0.5
+    # msle at the edge of its domain: 2 log1p(p) / (1 + p) at p = -1 + 2**-52 is -2 * 52 log 2 * 2**52
+    np.testing.assert_allclose(lf.msle_grad([0.0], [-1.0 + 2.0**-52]), [-104 * np.log(2.0) * 2.0**52], rtol=1e-15)
     # the true overflow stays inf: tukey beyond c = 1e200 is c^2 / 6
     with np.errstate(over="ignore"):
         assert lf.tukey([0.0], [2e200], c=1e200) == np.inf

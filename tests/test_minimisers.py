@@ -47,7 +47,7 @@ def _skewed(rng, n=N):
 
 #: (loss name, parameter overrides) whose best constant is one number.
 SCALAR_CASES = [
-    ("mse", {}), ("mae", {}), ("quantile", {}), ("quantile", {"q": 0.1}), ("quantile", {"q": 0.9}),
+    ("mse", {}), ("msle", {}), ("mae", {}), ("quantile", {}), ("quantile", {"q": 0.1}), ("quantile", {"q": 0.9}),
     ("huber", {}), ("huber", {"delta": 0.3}), ("huber", {"delta": 5.0}), ("log_cosh", {}),
     ("general_robust", {}), ("general_robust", {"alpha": 1.5}), ("general_robust", {"alpha": 2.0}),
     ("general_robust", {"alpha": 3.0, "scale": 0.5}),
@@ -62,6 +62,9 @@ def _scalar_sample(record, rng):
     kind = record.inputs
     if kind == "real":
         y = _skewed(rng)
+        return y, (y.min(), y.max())
+    if kind == "log1p_real":
+        y = _skewed(rng) + 1.0  # non-negative, skewed: the geometric mean of 1 + y is well below the mean
         return y, (y.min(), y.max())
     if kind == "counts":
         y = rng.negative_binomial(2, 0.3, N).astype(float)  # overdispersed: not Poisson
@@ -245,6 +248,13 @@ def test_multiclass_hinge_argmax_is_the_most_likely_class_above_one_half():
 # --------------------------------------------------------------------------
 # The registry and the atlas agree
 # --------------------------------------------------------------------------
+
+
+def test_msle_minimiser_is_the_geometric_mean_of_one_plus_y_below_the_mean():
+    y = _skewed(np.random.default_rng(RNG_SEED)) + 1.0
+    geometric = np.prod((1.0 + y) ** (1.0 / y.size)) - 1.0  # written out, not through log1p
+    assert minimisers.log1p_mean(y) == pytest.approx(geometric, rel=1e-12)
+    assert minimisers.log1p_mean(y) < 0.7 * y.mean()  # the registry's "below the conditional mean", by a lot here
 
 
 def test_every_best_constant_has_its_text_and_a_check():

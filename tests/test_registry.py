@@ -102,6 +102,22 @@ def keras_log_cosh():
         (lf.log_cosh(y, p, reduction="sum") - LOG2_FLOAT32_ERROR * p.size) / p.shape[-1], rel=1e-12)
 
 
+def keras_msle():
+    from frameworks import keras_value_and_grad
+
+    rng = np.random.default_rng(31)
+    y, p = np.expm1(rng.uniform(0.0, 4.0, size=(4, 3))), np.expm1(rng.uniform(0.0, 4.0, size=(4, 3)))
+    assert_keras_reduces_last_axis_first(keras.losses.MeanSquaredLogarithmicError, lf.msle, y, p)
+    # a prediction in (-1, 0) is read as 1e-7 (about 0): same loss as 0 there, and no gradient
+    p[0, 0], y[0, 0] = -0.5, 3.0
+    call = "keras.losses.MeanSquaredLogarithmicError()(y_true, y_pred)"
+    value, grad = keras_value_and_grad(call, y, p)
+    clipped = np.maximum(p, 1e-7)
+    assert value == pytest.approx(np.mean((np.log(clipped + 1) - np.log(y + 1)) ** 2), rel=1e-12)
+    assert grad[0, 0] == 0.0 and lf.msle_grad(y, p)[0, 0] < -0.2  # ours pushes -0.5 up towards 3
+    assert lf.msle(y, p) - value > 0.1  # log(0.5)^2 more on one of 12 elements, and more again
+
+
 def counts(seed=7):
     rng = np.random.default_rng(seed)
     return rng.poisson(3.0, size=(4, 3)).astype(float), rng.uniform(0.5, 5.0, size=(4, 3))
@@ -385,6 +401,7 @@ CHECKS = {
     ("huber", "torch"): torch_huber,
     ("huber", "keras"): keras_huber,
     ("log_cosh", "keras"): keras_log_cosh,
+    ("msle", "keras"): keras_msle,
     ("poisson_nll", "torch"): torch_poisson,
     ("poisson_nll", "keras"): keras_poisson,
     ("gaussian_nll", "torch"): torch_gaussian,

@@ -42,7 +42,7 @@ KERAS_KWARGS = {"poisson_nll": {"eps": 1e-7}}
 KERAS_SHIFT = {"log_cosh": float(np.float32(np.log(2.0))) - LOG2}
 KERAS_CLASS = {
     "mse": "MeanSquaredError", "mae": "MeanAbsoluteError", "huber": "Huber", "log_cosh": "LogCosh",
-    "poisson_nll": "Poisson",
+    "poisson_nll": "Poisson", "msle": "MeanSquaredLogarithmicError",
 }
 
 
@@ -63,6 +63,8 @@ def counts():
 
 
 def inputs_for(record, data, counts):
+    if record.inputs == "log1p_real":  # the MSLE's domain, above Keras' clip at 1e-7
+        return tuple(np.expm1(np.abs(a) + 0.01) for a in data)
     return counts if record.inputs == "counts" else data
 
 
@@ -540,3 +542,26 @@ def test_scalar_inputs_give_numpy_scalars_after_in_place_rewrites(name):
         assert got == pytest.approx(value, rel=1e-15) and g == pytest.approx(slope, rel=1e-15)
     y, y_hat = np.array([0.0, 1.0]), np.array([1.0, 1.0])
     assert np.signbit(grad(y, y_hat, reduction="none")).tolist() == [False, False]  # no -0.0 at the kink
+
+
+def test_msle_by_hand_and_against_scikit_learn():
+    from sklearn.metrics import mean_squared_log_error
+
+    y, p = np.array([0.0, 3.0, 99.0, -0.5]), np.array([np.e - 1.0, 3.0, 109.0, 0.0])
+    by_hand = np.array([1.0, 0.0, np.log(1.1) ** 2, np.log(2.0) ** 2])  # log(1 + p) - log(1 + y) written out
+    np.testing.assert_allclose(lf.msle(y, p, reduction="none"), by_hand, rtol=1e-14)
+    assert lf.msle(y, p) == pytest.approx(mean_squared_log_error(y, p), rel=1e-14)  # sklearn also takes y > -1
+    np.testing.assert_allclose(lf.msle_grad(y, p, reduction="none"), 2 * np.log((1 + p) / (1 + y)) / (1 + p),
+                               rtol=1e-14, atol=1e-300)
+    with pytest.raises(ValueError, match=r"^msle: y_pred must lie in \(-1, inf\) \(log1p must be finite\)"):
+        lf.msle([0.0], [-1.0])
+    with pytest.raises(ValueError, match=r"^msle_grad: y_true must lie in \(-1, inf\)"):
+        lf.msle_grad([-3.0], [0.0])
+
+
+def test_msle_is_mse_of_log1p_and_a_tiny_value_is_not_lost():
+    rng = np.random.default_rng(5)
+    y, p = np.expm1(rng.uniform(0, 6, 20)), np.expm1(rng.uniform(0, 6, 20))
+    assert lf.msle(y, p) == pytest.approx(lf.mse(np.log1p(y), np.log1p(p)), rel=1e-15)
+    assert lf.msle([0.0], [1e-10]) == pytest.approx(1e-20, rel=1e-9)  # (log(1 + 1e-10))^2, not rounded away
+    assert np.log(1e-18 + 1.0) == 0.0 and lf.msle([0.0], [1e-18]) == pytest.approx(1e-36, rel=1e-15)

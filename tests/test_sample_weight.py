@@ -37,6 +37,8 @@ def keras_inputs(record, rng):
     if record.inputs == "real":
         y = rng.normal(size=(n, k))
         return y, y + rng.normal(scale=1.5, size=(n, k))
+    if record.inputs == "log1p_real":  # above Keras' clip at 1e-7
+        return np.expm1(rng.uniform(0.01, 5.0, size=(n, k))), np.expm1(rng.uniform(0.01, 5.0, size=(n, k)))
     if record.inputs == "counts":
         return rng.poisson(3.0, size=(n, k)).astype(float), rng.uniform(0.5, 5.0, size=(n, k))
     if record.inputs == "binary_prob":
