@@ -15,11 +15,13 @@ LOSS_REDUCTIONS = REDUCTIONS + ("weighted_mean",)
 """The reductions of the NumPy losses: ``"weighted_mean"`` divides by the summed weights (see :func:`reduce`)."""
 
 
-def as_float_array(x, *, fn: str, name: str) -> np.ndarray:
+def as_float_array(x, *, fn: str, name: str, finite: bool = True) -> np.ndarray:
     """Return ``x`` as a finite float64 array (never a view that we write to).
 
     Raises ``TypeError`` for strings, objects and complex numbers and
-    ``ValueError`` for NaN or infinite entries.
+    ``ValueError`` for NaN or infinite entries. ``finite=False`` leaves the
+    last check to the caller (:func:`check_finite`), for a loss whose own
+    pass over the data shows whether there is anything to find.
     """
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{fn}: {name} must be numeric, got {type(x).__name__}")
@@ -34,15 +36,24 @@ def as_float_array(x, *, fn: str, name: str) -> np.ndarray:
     arr = arr.astype(np.float64, copy=False)
     if arr.size == 0:
         raise ValueError(f"{fn}: {name} is empty; a loss needs at least one value")
-    # A NaN or inf anywhere makes the sum NaN or inf, so one fast pass with no temporary array clears the usual
-    # case; a sum that is not finite (that, or huge values that overflow when added) is checked element by element.
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = np.add.reduce(arr, axis=None)
-    if not np.isfinite(total):
-        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        if bad:
-            raise ValueError(f"{fn}: {name} contains {bad} NaN or infinite value(s); all inputs must be finite")
+    if finite:
+        check_finite(fn, {name: arr})
     return arr
+
+
+def check_finite(fn: str, arrays: dict) -> None:
+    """Raise ``ValueError`` naming the first of ``{name: array}`` that holds NaN or inf.
+
+    A NaN or inf anywhere makes the sum NaN or inf, so one fast pass with no temporary array clears the usual
+    case; a sum that is not finite (that, or huge values that overflow when added) is checked element by element.
+    """
+    for name, arr in arrays.items():
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.add.reduce(arr, axis=None)
+        if not np.isfinite(total):
+            bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+            if bad:
+                raise ValueError(f"{fn}: {name} contains {bad} NaN or infinite value(s); all inputs must be finite")
 
 
 def check_same_shape(fn: str, a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
@@ -155,30 +166,103 @@ def check_in_range(
     return arr
 
 
-def prepare_arrays(fn: str, reduction, arrays: dict) -> tuple[np.ndarray, ...]:
+def prepare_arrays(fn: str, reduction, arrays: dict, *, finite: bool = True) -> tuple[np.ndarray, ...]:
     """Validate ``reduction`` and several same-shaped arrays, given as ``{name: value}``.
 
     Every array is checked with :func:`as_float_array`, in order, and then
     compared with the first one, so the message of a mismatch names the
-    offending argument and the first argument (``y_true``).
+    offending argument and the first argument (``y_true``). With
+    ``finite=False`` the NaN/inf check is the caller's (see
+    :func:`reduce_elementwise`), except before a shape error, which it
+    precedes as usual.
     """
     check_reduction(fn, reduction, LOSS_REDUCTIONS)
-    out = [as_float_array(value, fn=fn, name=name) for name, value in arrays.items()]
+    out = [as_float_array(value, fn=fn, name=name, finite=finite) for name, value in arrays.items()]
     names = list(arrays)
     for name, arr in zip(names[1:], out[1:], strict=True):
+        if not finite and arr.shape != out[0].shape:
+            check_finite(fn, dict(zip(names, out, strict=True)))
         check_same_shape(fn, out[0], arr, names[0], name)
     return tuple(out)
 
 
-def prepare_pair(fn: str, y_true, y_pred, reduction, *, names=("y_true", "y_pred")):
+def prepare_pair(fn: str, y_true, y_pred, reduction, *, names=("y_true", "y_pred"), finite: bool = True):
     """Validate the usual ``(y_true, y_pred, reduction)`` triple of an elementwise loss."""
-    return prepare_arrays(fn, reduction, {names[0]: y_true, names[1]: y_pred})
+    return prepare_arrays(fn, reduction, {names[0]: y_true, names[1]: y_pred}, finite=finite)
 
 
 def new_like(x: np.ndarray) -> np.ndarray:
     """A fresh float64 array shaped like ``x``, for a ufunc's ``out=`` (0-d for a scalar, where a ufunc
     without ``out=`` would return a NumPy scalar that cannot be written to in place)."""
     return np.empty(np.shape(x))
+
+
+BLOCK = 1 << 15
+"""Elements per block of :func:`blocked_sum` and :func:`blockwise` (256 kB of float64): a kernel's inputs and
+temporaries then stay in a core's L2 cache, and no temporary of the input's size is allocated."""
+
+
+def blockwise(kernel, arrays: tuple, out: np.ndarray, *, scratch: int = 0) -> np.ndarray:
+    """Fill ``out`` by ``kernel(*blocks of arrays, block of out, *scratch blocks)``, :data:`BLOCK` elements at a time.
+
+    ``arrays`` and ``out`` have one shape (``out`` C-contiguous, e.g. from :func:`new_like`); ``kernel`` writes
+    each element of its ``out`` block from the same elements of the inputs and may use the ``scratch`` buffers
+    (of the block's size) for temporaries. The result is the kernel run on the whole arrays, element for element.
+    """
+    flat = [np.ravel(a) for a in arrays]
+    dest = out.reshape(-1)
+    bufs = [np.empty(min(dest.size, BLOCK)) for _ in range(scratch)]
+    for start in range(0, dest.size, BLOCK):
+        stop = min(start + BLOCK, dest.size)
+        kernel(*(a[start:stop] for a in flat), dest[start:stop], *(b[:stop - start] for b in bufs))
+    return out
+
+
+def blocked_sum(kernel, arrays: tuple, *, scratch: int = 0) -> float:
+    """``np.add.reduce`` of the values ``kernel`` computes (as in :func:`blockwise`), bit for bit, without storing them.
+
+    NumPy sums a float64 array pairwise: it splits ``n`` values at ``n // 2`` rounded down to a multiple of 8
+    and adds the sums of the two halves. The blocks here are the halves of that recursion that hold at most
+    :data:`BLOCK` values, each summed by ``np.add.reduce`` and added in the same order, so the rounding is the
+    same as summing the full array of values.
+    """
+    flat = [np.ravel(a) for a in arrays]
+    n = flat[0].size
+    bufs = [np.empty(min(n, BLOCK)) for _ in range(scratch + 1)]
+
+    def total(start: int, count: int) -> float:
+        if count > BLOCK:
+            half = count // 2 - (count // 2) % 8
+            return total(start, half) + total(start + half, count - half)
+        stop = start + count
+        kernel(*(a[start:stop] for a in flat), *(b[:count] for b in bufs))
+        return float(np.add.reduce(bufs[0][:count]))
+
+    return total(0, n)
+
+
+def reduce_elementwise(kernel, arrays: tuple, reduction: str, sample_weight=None, *, fn: str = "", scratch: int = 0,
+                       unchecked: dict | None = None):
+    """:func:`reduce` of the elementwise loss ``kernel`` computes from ``arrays`` (its signature as in
+    :func:`blockwise`): ``"mean"`` and ``"sum"`` without weights through :func:`blocked_sum` (same bits, no
+    array of losses), the others, and a sum that is not finite, through the full array of losses.
+
+    ``unchecked`` names the inputs read with ``finite=False``, for a loss that is NaN or inf wherever an input
+    is: their NaN/inf check then runs only when the sum of the losses is not finite, and raises as
+    :func:`as_float_array` would (a finite input whose loss overflows gives ``inf``, as before).
+    """
+    if sample_weight is None and reduction in ("mean", "sum"):
+        total = blocked_sum(kernel, arrays, scratch=scratch)
+        if np.isfinite(total):
+            return np.float64(total / np.size(arrays[0]) if reduction == "mean" else total)
+        check_finite(fn, unchecked or {})
+        unchecked = None
+    out = blockwise(kernel, arrays, new_like(arrays[0]), scratch=scratch)
+    if unchecked:
+        with np.errstate(over="ignore", invalid="ignore"):
+            if not np.isfinite(np.add.reduce(out, axis=None)):
+                check_finite(fn, unchecked)
+    return reduce(out, reduction, sample_weight, fn=fn)
 
 
 def check_sample_weight(fn: str, sample_weight, shape: tuple) -> np.ndarray | None:

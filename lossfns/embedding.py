@@ -406,18 +406,45 @@ def _check_cosine(fn: str, y_same, a, b, margin, reduction):
     return signed_labels(fn, "y_same", y), a, b, margin
 
 
+_TINY_ROW = 2.0**-500
+r"""Below this largest ``|x|`` of a row (about 3e-151), :math:`\lVert x \rVert^2 + \epsilon` is :math:`\epsilon` in
+float64, while :math:`\epsilon / s^2` (the scaled form) loses digits and then overflows."""
+
+
 def _scaled(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""``x / s``, ``s`` and :math:`\sum (x/s)^2 + \epsilon / s^2` with ``s`` the largest ``|x|`` of each row.
 
     :math:`s^2` times the last is PyTorch's :math:`\sum x^2 + \epsilon`; scaling first keeps it
-    from overflowing for huge embeddings.
+    from overflowing for huge embeddings. For rows below :data:`_TINY_ROW` the last is ``inf``
+    (see :func:`_cosine`, which treats them apart).
     """
     s = np.max(np.abs(x), axis=-1)
     s = np.where(s > 0.0, s, 1.0)
     u = x / s[..., None]
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", divide="ignore"):
         m = np.sum(u * u, axis=-1) + COSINE_EPS / (s * s)
     return u, s, m
+
+
+def _tiny_rows_cosine(u, s_a, m_a, v, s_b, m_b):
+    r"""The cosine and its derivatives where a row's largest entry is below :data:`_TINY_ROW`.
+
+    With :math:`N = \lVert x \rVert^2 + \epsilon` and :math:`k = \lVert x \rVert_\infty / \sqrt N`
+    (:math:`s/\sqrt\epsilon` for a tiny row, :math:`1/\sqrt m` otherwise), :math:`\cos = (u \cdot v)\, k_a k_b`
+    and :math:`\partial \cos / \partial a = (k_b v - \cos\, k_a u) / \sqrt{N_a}`: no :math:`s^2` is formed, so a
+    tiny vector keeps its gradient of about :math:`b / \epsilon` instead of 0.
+    """
+    root_eps = np.sqrt(COSINE_EPS)
+    tiny_a, tiny_b = s_a < _TINY_ROW, s_b < _TINY_ROW
+    with np.errstate(over="ignore", divide="ignore"):
+        k_a = np.where(tiny_a, s_a / root_eps, 1.0 / np.sqrt(m_a))
+        k_b = np.where(tiny_b, s_b / root_eps, 1.0 / np.sqrt(m_b))
+        norm_a = np.where(tiny_a, root_eps, s_a * np.sqrt(m_a))
+        norm_b = np.where(tiny_b, root_eps, s_b * np.sqrt(m_b))
+    cos = np.sum(u * v, axis=-1) * k_a * k_b
+    d_cos_a = (k_b[..., None] * v - (cos * k_a)[..., None] * u) / norm_a[..., None]
+    d_cos_b = (k_a[..., None] * u - (cos * k_b)[..., None] * v) / norm_b[..., None]
+    return cos, d_cos_a, d_cos_b
 
 
 def _cosine(fn, y_same, a, b, margin, reduction):
@@ -431,6 +458,11 @@ def _cosine(fn, y_same, a, b, margin, reduction):
     # d cos / d a = b / (|a| |b|) - cos a / |a|^2, written with the scaled rows
     d_cos_a = (v / root[..., None] - (cos / m_a)[..., None] * u) / s_a[..., None]
     d_cos_b = (u / root[..., None] - (cos / m_b)[..., None] * v) / s_b[..., None]
+    tiny = (s_a < _TINY_ROW) | (s_b < _TINY_ROW)
+    if tiny.any():  # epsilon / s^2 overflowed there (the cosine was right, 0, but the gradient came out 0)
+        cos_t, d_a_t, d_b_t = _tiny_rows_cosine(u[tiny], s_a[tiny], m_a[tiny], v[tiny], s_b[tiny], m_b[tiny])
+        cos[tiny], d_cos_a[tiny], d_cos_b[tiny] = cos_t, d_a_t, d_b_t
+        loss = np.where(positive, 1.0 - cos, np.maximum(cos - margin, 0.0))
     sign = np.where(positive, -1.0, np.where(cos - margin > 0.0, 1.0, 0.0))[..., None]
     return loss, (sign * d_cos_a + 0.0, sign * d_cos_b + 0.0), reduction
 

@@ -7,17 +7,22 @@ whose asymmetry is stated for :math:`y - \\hat y` as in the literature.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 from lossfns import minimisers
 from lossfns._validation import (
+    blockwise,
     check_bool,
+    check_finite,
     check_in_range,
     check_scalar,
     new_like,
     prepare_pair,
     reduce,
+    reduce_elementwise,
     reduce_grad,
 )
 from lossfns.registry import LossRecord, register
@@ -301,18 +306,28 @@ def huber(
     >>> huber([0.0, 0.0], [0.5, 3.0], delta=2.0)
     np.float64(2.0625)
     """
-    y, y_hat = prepare_pair("huber", y_true, y_pred, reduction)
-    delta = check_scalar("huber", "delta", delta, low=0.0, low_open=True)
-    abs_r = np.subtract(y_hat, y, out=new_like(y_hat))
+    # NaN or inf in an input makes its loss NaN or inf: the losses' own sum finds it, not a pass of its own
+    y, y_hat = prepare_pair("huber", y_true, y_pred, reduction, finite=False)
+    try:
+        delta = check_scalar("huber", "delta", delta, low=0.0, low_open=True)
+    except ValueError:
+        check_finite("huber", {"y_true": y, "y_pred": y_hat})  # a NaN input is reported first, as everywhere
+        raise
+    return reduce_elementwise(partial(_huber_into, delta), (y, y_hat), reduction, sample_weight, fn="huber",
+                              scratch=1, unchecked={"y_true": y, "y_pred": y_hat})
+
+
+def _huber_into(delta: float, y: np.ndarray, y_hat: np.ndarray, out: np.ndarray, abs_r: np.ndarray) -> None:
+    r"""Write the Huber losses into ``out``: :math:`\tfrac12 a^2 + \delta(|r| - a)`, :math:`a = \min(|r|, \delta)`."""
+    np.subtract(y_hat, y, out=abs_r)
     np.abs(abs_r, out=abs_r)
-    a = np.minimum(abs_r, delta, out=new_like(abs_r))
-    # 0.5 a^2 + delta (|r| - a), in place in the two arrays
+    a = np.clip(abs_r, 0.0, delta, out=out)  # min(|r|, delta); clip is the faster ufunc loop
     abs_r -= a
-    abs_r *= delta
+    if delta != 1.0:  # x * 1.0 is x: the default skips a pass
+        abs_r *= delta
     np.multiply(a, a, out=a)
     a *= 0.5
     a += abs_r
-    return reduce(a, reduction, sample_weight, fn="huber")
 
 
 def huber_grad(
@@ -338,9 +353,13 @@ def huber_grad(
     """
     y, y_hat = prepare_pair("huber_grad", y_true, y_pred, reduction)
     delta = check_scalar("huber_grad", "delta", delta, low=0.0, low_open=True)
-    r = np.subtract(y_hat, y, out=new_like(y_hat))
-    return reduce_grad(np.clip(r, -delta, delta, out=r), reduction, y_hat.size, owned=True,
-                       sample_weight=sample_weight, fn="huber_grad")
+    g = blockwise(partial(_huber_grad_into, delta), (y, y_hat), new_like(y_hat))
+    return reduce_grad(g, reduction, y_hat.size, owned=True, sample_weight=sample_weight, fn="huber_grad")
+
+
+def _huber_grad_into(delta: float, y: np.ndarray, y_hat: np.ndarray, out: np.ndarray) -> None:
+    np.subtract(y_hat, y, out=out)
+    np.clip(out, -delta, delta, out=out)
 
 
 register(LossRecord(

@@ -128,6 +128,13 @@ def _ctc(fn: str, labels, log_probs, input_lengths, label_lengths, blank, reduct
     """Per-sequence losses ``(N,)``, the derivative of their sum ``(T, N, C)`` and the label lengths."""
     lab, lp, il, ll, blank = _check_ctc(fn, labels, log_probs, input_lengths, label_lengths, blank, reduction)
     T, N, C = lp.shape
+    # Every path emits once per frame, so subtracting each frame's largest log-probability leaves the posteriors
+    # as they are and moves log p(l | x) by the sum of those maxima over the sequence's frames. Without it, at
+    # |log p| ~ 1e18 alpha + beta - log p(l | x) cancels to within rounding (ulp(1e18) = 128) and the posteriors
+    # come out as e^2, inf or NaN; with it, the log-probabilities of the paths that matter are near 0.
+    top = np.max(lp, axis=2, keepdims=True)
+    lp = lp - top
+    shift = np.sum(np.where(np.arange(T)[:, None] < il[None, :], top[..., 0], 0.0), axis=0)  # (N,)
     K = 2 * lab.shape[1] + 1
     ext = np.full((N, K), blank, dtype=np.int64)  # l' = blank, l_1, blank, l_2, ..., blank
     ext[:, 1::2] = lab
@@ -163,11 +170,18 @@ def _ctc(fn: str, labels, log_probs, input_lengths, label_lengths, blank, reduct
     # posterior occupancy of state s at frame t: alpha and beta both contain the emission at t
     possible = np.isfinite(log_lik)
     inside = valid[None] & (np.arange(T)[:, None, None] < il[None, :, None]) & possible[None, :, None]
-    log_gamma = alpha + beta - np.where(inside, emit, 0.0) - np.where(possible, log_lik, 0.0)[None, :, None]
-    gamma = np.exp(np.where(inside, log_gamma, -np.inf))
+    # gamma_t(s) = exp(alpha + beta - emit - log p(l | x)), normalised frame by frame: every path is in exactly one
+    # state at each frame, so log p(l | x) is the log-sum-exp over s at every t; taking each frame's own makes
+    # each frame's posteriors sum to 1 however large the log-probabilities (and their rounding) are
+    log_gamma = np.where(inside, alpha + beta - np.where(inside, emit, 0.0), -np.inf)
+    peak = np.max(log_gamma, axis=2, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # frames outside the sequence: -inf - -inf, masked
+        log_norm = peak + np.log(np.sum(np.exp(log_gamma - peak), axis=2, keepdims=True))
+        gamma = np.exp(np.where(inside, log_gamma - log_norm, -np.inf))
     one_hot = (ext[:, :, None] == np.arange(C)).astype(np.float64)  # (N, K, C)
     grad = -np.einsum("tnk,nkc->tnc", gamma, one_hot)
-    return -log_lik + 0.0, grad + 0.0, ll
+    return -(log_lik + shift) + 0.0, grad + 0.0, ll
 
 
 def ctc(

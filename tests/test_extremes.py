@@ -53,3 +53,104 @@ def test_torch_tensors_that_require_grad_are_read_as_their_values():
     assert lf.info_nce(torch.eye(2, requires_grad=True), torch.eye(2), temperature=1.0) == pytest.approx(
         np.log1p(np.exp(-1.0)))
     assert pred.grad is None  # nothing was differentiated behind the caller's back
+
+
+# --- issue 23, H5: tiny embeddings and huge CTC log-probabilities, against exact (mpmath) references -------------
+
+
+def _cosine_grad_reference(y, a, b, margin, eps):
+    """d loss / d a and d b of PyTorch's definition, cos = a.b / sqrt((|a|^2 + eps)(|b|^2 + eps)), in 50 digits."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+    out_a, out_b = np.zeros_like(a), np.zeros_like(b)
+    for i, (yi, ai, bi) in enumerate(zip(y, a, b, strict=True)):
+        av, bv = [mpmath.mpf(float(x)) for x in ai], [mpmath.mpf(float(x)) for x in bi]
+        na, nb = sum(x * x for x in av) + eps, sum(x * x for x in bv) + eps
+        cos = sum(x * z for x, z in zip(av, bv, strict=True)) / mpmath.sqrt(na * nb)
+        sign = -1 if yi == 1 else (1 if cos > margin else 0)
+        out_a[i] = [float(sign * (z / mpmath.sqrt(na * nb) - cos * x / na)) for x, z in zip(av, bv, strict=True)]
+        out_b[i] = [float(sign * (x / mpmath.sqrt(na * nb) - cos * z / nb)) for x, z in zip(av, bv, strict=True)]
+    return out_a, out_b
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e-160, 1e-170, 1e-250, 1e-300, 1e-310])
+def test_cosine_embedding_grad_of_tiny_vectors_is_not_zero(scale):
+    # was 0 below about 1e-162 (eps / s^2 overflowed) and wrong in the 5th digit from 1e-155 (s^2 subnormal);
+    # with PyTorch's eps the true gradient of a tiny pair is about b / eps: 1e-158 at 1e-170, not 0 and not 1 / |a|
+    from lossfns.embedding import COSINE_EPS
+
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    a = np.array([[3.0, 4.0], [1.0, 2.0], [3.0, 4.0], [1e-3, 2.0]]) * [[scale], [scale], [1.0], [scale]]
+    b = np.array([[1.0, 2.0], [2.0, 1.0], [1.0, 2.0], [0.5, 1.0]]) * [[scale], [scale], [scale], [1.0]]
+    d_a, d_b = lf.cosine_embedding_grad(y, a, b, margin=-0.5, reduction="none")
+    ref_a, ref_b = _cosine_grad_reference(y, a, b, -0.5, COSINE_EPS)
+    assert np.all(ref_a[[0, 1, 3]] != 0.0)  # the case is the one the issue describes
+    for ours, ref in ((d_a, ref_a), (d_b, ref_b)):
+        np.testing.assert_allclose(ours, ref, rtol=1e-13, atol=0.0)
+
+
+def _ctc_reference(labels, log_probs):
+    """-log sum over the alignments of prod p, and the posterior of each (frame, class), by enumerating paths."""
+    mpmath = pytest.importorskip("mpmath")
+    import itertools
+
+    mpmath.mp.dps = 60
+    T, C = log_probs.shape
+    weights, total = np.zeros((T, C), dtype=object), mpmath.mpf(0)
+    for path in itertools.product(range(C), repeat=T):
+        collapsed = [c for i, c in enumerate(path) if c != 0 and (i == 0 or c != path[i - 1])]
+        if collapsed != list(labels):
+            continue
+        w = mpmath.exp(sum(mpmath.mpf(float(log_probs[t, c])) for t, c in enumerate(path)))
+        total += w
+        for t, c in enumerate(path):
+            weights[t, c] += w
+    posterior = np.array([[float(w / total) for w in row] for row in weights])
+    return float(-mpmath.log(total)), posterior
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e10, 1e16, 1e18, 1e19, 1e300])
+@pytest.mark.parametrize("kind", ["uniform", "random"])
+def test_ctc_grad_at_huge_log_probabilities(scale, kind):
+    # alpha + beta - log p(l|x) cancelled to within rounding: at 1e18 the "posteriors" were e^2, at 1e19 inf and NaN
+    rng = np.random.default_rng(int(np.log10(scale)))
+    lp = -scale * (np.ones((4, 3)) if kind == "uniform" else rng.uniform(0.0, 2.0, size=(4, 3)))
+    loss = lf.ctc([[1, 2]], lp[:, None, :], [4], [2], reduction="sum")
+    grad = lf.ctc_grad([[1, 2]], lp[:, None, :], [4], [2], reduction="sum")[:, 0, :]
+    ref_loss, ref_posterior = _ctc_reference([1, 2], lp)
+    assert loss == pytest.approx(ref_loss, rel=1e-14)
+    np.testing.assert_allclose(-grad, ref_posterior, rtol=0, atol=1e-14)
+
+
+# --- the speed work of issue 23 may not move a value: blocks sum as NumPy sums -------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 7, 129, 2**15 - 1, 2**15 + 1, 5 * 2**15 + 3, 10**6])
+def test_blocked_losses_are_the_full_array_losses_bit_for_bit(n):
+    from lossfns._validation import blocked_sum
+
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=n) * np.exp(rng.normal(scale=10.0, size=n))
+    assert blocked_sum(lambda v, out: np.copyto(out, v), (x,)) == np.add.reduce(x)
+    y, y_hat = rng.normal(size=n), rng.normal(scale=3.0, size=n)
+    abs_r = np.abs(y_hat - y)
+    a = np.minimum(abs_r, 1.5)
+    assert lf.huber(y, y_hat, delta=1.5) == np.mean(0.5 * (a * a) + 1.5 * (abs_r - a))
+    labels, z = rng.integers(0, 2, size=n).astype(float), rng.normal(scale=5.0, size=n)
+    L = np.log1p(np.exp(-np.abs(z)))
+    full = labels * (L - np.minimum(z, 0.0)) + (1.0 - labels) * (np.maximum(z, 0.0) + L)
+    assert lf.binary_cross_entropy(labels, z, from_logits=True) == np.mean(full)
+
+
+def test_bce_gradient_from_logits_to_an_ulp():
+    # sigma(z) - y from one exponential: 2.8e-16 relative at most against 64-bit-mantissa long double, where the
+    # earlier exp(min(z, 0) - log1p(exp(-|z|))) amplified the rounding of its argument (1.8e-15 at |z| ~ 35)
+    if np.finfo(np.longdouble).eps > 1e-18:
+        pytest.skip("needs an extended-precision long double")
+    z = np.concatenate([np.linspace(-40.0, 40.0, 2001), [-700.0, 700.0, 0.0]])
+    for y in (0.0, 1.0):
+        labels = np.full(z.shape, y)
+        zl = z.astype(np.longdouble)
+        exact = (1 - y) / (1 + np.exp(-zl)) - y / (1 + np.exp(zl))
+        ours = lf.binary_cross_entropy_grad(labels, z, from_logits=True, reduction="none")
+        np.testing.assert_allclose(ours, exact.astype(np.float64), rtol=4e-16, atol=0.0)
