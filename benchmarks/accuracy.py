@@ -167,6 +167,12 @@ def ref_cross_entropy(args, from_logits=False, eps=EPS, sparse=False):
     return out
 
 
+def ref_nll(args):
+    labels, logp = args
+    return [-M(row[int(y)]) for y, row in zip(np.ravel(labels), np.reshape(logp, (-1, np.shape(logp)[-1])),
+                                              strict=True)]
+
+
 def ref_kl(args, eps=1e-7):
     return [mp.fsum(_xlog(p, p) - _xlog(p, max(q, M(eps))) for p, q in zip(pr, qr, strict=True))
             for pr, qr in _rows(*args)]
@@ -401,6 +407,7 @@ ROWS = (
         "sparse_logits", kwargs={"from_logits": True},
         torch="torch.nn.functional.cross_entropy(y_pred, y_true.long())",
         keras="keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y_true, y_pred)"),
+    _registry_row("nll", ref_nll, "sparse_logprob"),
     _registry_row("hinge", ref_hinge, "signed_scores"),
     _registry_row("squared_hinge", lambda a: ref_hinge(a, squared=True), "signed_scores"),
     _registry_row("multiclass_hinge", ref_multiclass_hinge, "sparse_scores"),
@@ -518,6 +525,15 @@ def _binary_logits(rng):
 
 def _onehot(labels, k):
     return np.eye(k)[labels]
+
+
+def _sparse_logprob(rng):
+    labels = rng.integers(0, 5, size=8).astype(float)
+    return [
+        ("log_softmax of random logits", "ordinary", (labels, _log_softmax(rng.normal(scale=3.0, size=(8, 5))))),
+        ("log-probabilities 0, -1e-300 and -1e300", "extreme",
+         (np.array([0.0, 1.0]), np.array([[-1e-300, -1e300, -800.0], [0.0, -1e300, -1e300]]))),
+    ]
 
 
 def _prob_rows(rng, sparse):
@@ -688,6 +704,7 @@ def _preference_logps(rng):
 CASES = {
     "real": _real, "log1p_real": _log1p_real, "counts": _counts, "log_counts": _log_counts, "gaussian": _gaussian,
     "binary_prob": _binary_prob, "binary_logits": _binary_logits,
+    "sparse_logprob": _sparse_logprob,
     "onehot_prob": lambda rng: _prob_rows(rng, sparse=False), "sparse_prob": lambda rng: _prob_rows(rng, sparse=True),
     "onehot_logits": lambda rng: _logit_rows(rng, sparse=False),
     "sparse_logits": lambda rng: _logit_rows(rng, sparse=True),

@@ -106,6 +106,11 @@ def _sparse(t):
     return [("", (np.zeros_like(t), p), {0: dp}, 0)]
 
 
+def _sparse_logprob(t):
+    p, dp = _onehot_path(t)
+    return [("", (np.zeros_like(t), np.log(p)), {0: dp / p}, 0)]
+
+
 def _signed(t):
     return [("", (np.ones_like(t), t), {0: np.ones_like(t)}, 0)]
 
@@ -220,6 +225,9 @@ SLICES = {
     "sparse_prob": Slice((0.01, 0.99), r"probability of the true class $p_y$",
                          r"against the probability of the true class, $k = 3$ classes, the other two sharing "
                          r"$1 - p_y$ equally", _sparse, (-6.0, 6.0)),
+    "sparse_logprob": Slice((0.01, 0.99), r"probability of the true class $p_y$",
+                            r"against the probability of the true class, $k = 3$ classes, the other two sharing "
+                            r"$1 - p_y$ equally; the loss takes $\log p$", _sparse_logprob, (-6.0, 6.0)),
     "signed_scores": Slice((-2.0, 3.0), r"margin $y \hat y$",
                            r"against the margin $y\hat y$ (label $y = +1$, score $\hat y$)", _signed),
     "sparse_scores": Slice((-2.0, 3.0), r"score of the true class $\hat y_y$",

@@ -16,8 +16,6 @@ with softplus and log-sum-exp and stay exact for logits of :math:`\pm 10^4`.
 """
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -25,7 +23,6 @@ from lossfns import minimisers
 from lossfns._axis import class_axis
 from lossfns._validation import (
     as_float_array,
-    blockwise,
     check_bool,
     check_in_range,
     check_int,
@@ -37,7 +34,6 @@ from lossfns._validation import (
     prepare_pair,
     prepare_rows,
     reduce,
-    reduce_elementwise,
     reduce_grad,
     signed_labels,
 )
@@ -172,8 +168,7 @@ def _cross_entropy_rows(target, x: np.ndarray, from_logits: bool, eps: float, *,
 
 
 def _bce(fn: str, y_true, y_pred, from_logits, pos_weight, eps, label_smoothing, reduction, *, grad: bool = False):
-    """Check the inputs; return the kernel of the per-element loss (``grad=True``: of its derivative), its
-    arrays and its number of scratch buffers (for ``reduce_elementwise`` and ``blockwise``), and ``reduction``."""
+    """Per-element loss (or, with ``grad=True``, its derivative) and the checked ``reduction``."""
     from_logits = check_bool(fn, "from_logits", from_logits)
     eps = _check_eps(fn, eps)
     smoothing = check_scalar(fn, "label_smoothing", label_smoothing, low=0.0, high=1.0)
@@ -183,94 +178,63 @@ def _bce(fn: str, y_true, y_pred, from_logits, pos_weight, eps, label_smoothing,
         y = y * (1.0 - smoothing) + 0.5 * smoothing
     w = check_weights(fn, "pos_weight", pos_weight, x.shape, low_open=True)
     wy = y if isinstance(w, float) and w == 1.0 else w * y
+    # Three arrays of the input's size at most: each fresh one costs as much as a pass over the data.
     if from_logits:
-        return (_bce_logits_grad_into if grad else _bce_logits_into), (x, y, wy), 3 if grad else 2, reduction
+        # with L = log1p(exp(-|z|)): -log sigma(z) = max(-z, 0) + L and -log(1 - sigma(z)) = max(z, 0) + L,
+        # the softplus of each side (the formula of np.logaddexp, about three times faster than that ufunc)
+        L = np.abs(x, out=new_like(x))
+        np.negative(L, out=L)
+        np.exp(L, out=L)
+        np.log1p(L, out=L)
+        pos, neg = np.minimum(x, 0.0, out=new_like(x)), np.maximum(x, 0.0, out=new_like(x))  # -max(-z, 0), max(z, 0)
+        if grad:  # sigma(z) = exp(min(z, 0) - L), sigma(-z) = exp(-(max(z, 0) + L))
+            first = np.subtract(pos, L, out=pos)
+            np.exp(first, out=first)  # sigma(z), the (1 - y) term
+            second = np.add(neg, L, out=neg)
+            np.negative(second, out=second)
+            np.exp(second, out=second)  # sigma(-z), the w y term, with a minus sign
+            np.subtract(1.0, y, out=L)
+            first *= L
+            second *= wy
+            first -= second
+            return first, reduction
+        cost_pos = np.subtract(L, pos, out=pos)  # max(-z, 0) + L
+        cost_neg = np.add(neg, L, out=neg)  # max(z, 0) + L
+        np.subtract(1.0, y, out=L)
+        cost_pos *= wy
+        cost_neg *= L
+        cost_pos += cost_neg
+        return cost_pos, reduction
     check_in_range(fn, "y_pred", x, low=0.0, high=1.0, why=" (probabilities; pass from_logits=True for logits)")
-    return partial(_bce_prob_grad_into if grad else _bce_prob_into, eps), (x, y, wy), 3 if grad else 4, reduction
-
-
-# The kernels of _bce write the values of one block into ``out`` and use the other buffers (of the block's size)
-# for temporaries, so that every temporary stays in cache (see lossfns._validation.blockwise).
-
-
-def _log1p_exp_minus_abs(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """:math:`L = \\operatorname{log1p}(e^{-|z|})`, the shared term of :math:`\\operatorname{softplus}(\\pm z)`."""
-    np.abs(z, out=out)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    return np.log1p(out, out=out)
-
-
-def _bce_logits_into(z, y, wy, out, pos, neg) -> None:
-    # -log sigma(z) = max(-z, 0) + L and -log(1 - sigma(z)) = max(z, 0) + L: the softplus of each side (the
-    # formula of np.logaddexp, several times faster than that ufunc)
-    L = _log1p_exp_minus_abs(z, out)
-    np.clip(z, -np.inf, 0.0, out=pos)  # min(z, 0) = -max(-z, 0); clip with finite-typed bounds is the fastest loop
-    np.clip(z, 0.0, np.inf, out=neg)  # max(z, 0)
-    cost_pos = np.subtract(L, pos, out=pos)  # max(-z, 0) + L
-    cost_neg = np.add(neg, L, out=neg)  # max(z, 0) + L
-    np.subtract(1.0, y, out=L)
-    cost_pos *= wy
-    cost_neg *= L
-    np.add(cost_pos, cost_neg, out=out)
-
-
-def _bce_logits_grad_into(z, y, wy, out, e, not_m, a) -> None:
-    # (1 - y) sigma(z) - w y sigma(-z) from one exponential e = exp(-|z|): sigma(|z|) = 1 / (1 + e) and
-    # sigma(-|z|) = e / (1 + e), each to an ulp, so the derivative is ((1 - y) a - w y b) / (1 + e) with
-    # (a, b) = (1, e) where z >= 0 and (e, 1) below, picked exactly as a = m + (1 - m) e, b = (1 - m) + m e
-    np.abs(z, out=e)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    m = np.greater_equal(z, 0.0, out=out)  # 1.0 where z >= 0, else 0.0
-    np.subtract(1.0, m, out=not_m)
-    np.multiply(not_m, e, out=a)
-    a += m
-    b = np.multiply(m, e, out=m)
-    b += not_m
-    a *= np.subtract(1.0, y, out=not_m)
-    b *= wy
-    np.subtract(a, b, out=out)
-    e += 1.0
-    out /= e
-
-
-def _bce_prob_into(eps, p, y, wy, out, small, log_big, low, log_p) -> None:
-    # log p and log(1 - p) of the clipped p without cancellation: the log of the smaller side (each side is exact)
-    # and log1p(-smaller) for the larger one. Each is picked as a sum of two products with 0 or 1, one of them an
-    # exact 0, which gives the same bits as np.where and is faster.
-    np.subtract(1.0, p, out=small)
-    np.minimum(small, p, out=small)
+    if grad:  # -w y / p + (1 - y) / (1 - p), 0 where p was clipped
+        d_neg = np.subtract(1.0, x, out=new_like(x))  # 1 - p, exact for p >= 1/2 and accurate to an ulp below
+        inside = (x >= eps) & (d_neg >= eps)
+        np.clip(d_neg, eps, 1.0 - eps, out=d_neg)
+        d_pos = np.clip(x, eps, 1.0 - eps, out=new_like(x))
+        np.divide(wy, d_pos, out=d_pos)
+        np.divide(1.0 - y, d_neg, out=d_neg)
+        d_pos *= inside  # masked before the difference, so that a clipped entry is 0.0, never -0.0
+        d_neg *= inside
+        d_neg -= d_pos
+        return d_neg, reduction
+    # log p and log(1 - p) of the clipped p without cancellation: log of the smaller side (each side is exact)
+    # and log1p(-smaller) for the larger one
+    small = np.subtract(1.0, x, out=new_like(x))
+    np.minimum(small, x, out=small)
     np.maximum(small, eps, out=small)
-    np.less(p, 0.5, out=low)  # 1.0 where p < 1/2, else 0.0
-    log_big = np.log1p(np.negative(small, out=log_big), out=log_big)
+    low = np.less(x, 0.5, out=np.empty(x.shape, dtype=bool))
+    log_big = np.negative(small, out=new_like(small))
+    np.log1p(log_big, out=log_big)
     log_small = np.log(small, out=small)
-    np.multiply(log_small, low, out=log_p)
-    not_low = np.subtract(1.0, low, out=low)
-    log_p += np.multiply(log_big, not_low, out=out)  # log p: log_small where p < 1/2, else log_big
-    log_small *= not_low
-    low = np.subtract(1.0, not_low, out=not_low)
-    log_big *= low
-    log_q = np.add(log_small, log_big, out=log_small)  # log(1 - p): the other one
-    np.subtract(1.0, y, out=low)
+    log_p = np.where(low, log_small, log_big)
+    log_big *= low  # log(1 - p) is the other one: log_big where p < 1/2, else log_small (one term exactly 0)
+    log_q = np.multiply(log_small, np.logical_not(low, out=low), out=log_small)
+    log_q += log_big
+    np.subtract(1.0, y, out=log_big)
     log_p *= wy
-    log_q *= low
-    np.add(log_p, log_q, out=out)
-    np.negative(out, out=out)
-
-
-def _bce_prob_grad_into(eps, p, y, wy, out, d_pos, inside, other) -> None:
-    # -w y / p + (1 - y) / (1 - p), 0 where p was clipped
-    d_neg = np.subtract(1.0, p, out=out)  # 1 - p, exact for p >= 1/2 and accurate to an ulp below
-    np.greater_equal(p, eps, out=inside)  # 1.0 or 0.0
-    inside *= np.greater_equal(d_neg, eps, out=other)
-    np.clip(d_neg, eps, 1.0 - eps, out=d_neg)
-    np.clip(p, eps, 1.0 - eps, out=d_pos)
-    np.divide(wy, d_pos, out=d_pos)
-    np.divide(np.subtract(1.0, y, out=other), d_neg, out=d_neg)
-    d_pos *= inside  # masked before the difference, so that a clipped entry is 0.0, never -0.0
-    d_neg *= inside
-    d_neg -= d_pos
+    log_q *= log_big
+    log_p += log_q
+    return np.negative(log_p, out=log_p), reduction
 
 
 def binary_cross_entropy(
@@ -384,9 +348,9 @@ def binary_cross_entropy(
     >>> float(binary_cross_entropy([1.0], [0.0]))  # clipped at eps = 1e-7: -log(1e-7)
     16.11809565095832
     """
-    kernel, arrays, scratch, reduction = _bce("binary_cross_entropy", y_true, y_pred, from_logits, pos_weight, eps,
-                                              label_smoothing, reduction)
-    return reduce_elementwise(kernel, arrays, reduction, sample_weight, fn="binary_cross_entropy", scratch=scratch)
+    loss, reduction = _bce("binary_cross_entropy", y_true, y_pred, from_logits, pos_weight, eps, label_smoothing,
+                           reduction)
+    return reduce(loss, reduction, sample_weight, fn="binary_cross_entropy")
 
 
 def binary_cross_entropy_grad(
@@ -426,10 +390,9 @@ def binary_cross_entropy_grad(
     >>> binary_cross_entropy_grad([1.0, 0.0], [0.5, 0.5], reduction="sum")  # -1/p, 1/(1 - p)
     array([-2.,  2.])
     """
-    kernel, arrays, scratch, reduction = _bce(
+    grad, reduction = _bce(
         "binary_cross_entropy_grad", y_true, y_pred, from_logits, pos_weight, eps, label_smoothing, reduction, grad=True
     )
-    grad = blockwise(kernel, arrays, new_like(arrays[0]), scratch=scratch)
     return reduce_grad(grad, reduction, grad.size, owned=True, sample_weight=sample_weight,
                        fn="binary_cross_entropy_grad")
 
@@ -829,6 +792,167 @@ def sparse_categorical_cross_entropy_grad(
                        norm=norm)
 
 
+# --- negative log-likelihood of log-probabilities ---------------------------------
+
+
+NLL_ATOL = 1e-4
+"""How far from 0 the log-sum-exp of a row of log-probabilities may be (the rows' probabilities sum to 1 within it)."""
+
+
+def _nll(fn: str, y_true, y_pred, class_weight, ignore_index, reduction):
+    """Labels (int64, ignored ones set to 0), log-probabilities, the class weight of each label (``None``: all 1),
+    the mask of ignored labels (``None``: none) and the number of labels "mean" divides by (``None``: all)."""
+    ignored = None
+    if ignore_index is not None:
+        ignore_index = check_int(fn, "ignore_index", ignore_index)
+        t = as_float_array(y_true, fn=fn, name="y_true")
+        ignored = t == ignore_index
+        y_true = np.where(ignored, 0.0, t)
+    labels, logp = prepare_labels(fn, y_true, y_pred, reduction)
+    k = logp.shape[-1]
+    check_in_range(fn, "y_pred", logp, high=0.0,
+                   why=" (log-probabilities, e.g. log_softmax outputs; not probabilities or logits)")
+    top = logp.max(axis=-1, keepdims=True)
+    lse = (top + np.log(np.sum(np.exp(logp - top), axis=-1, keepdims=True)))[..., 0]
+    off = np.abs(lse) > NLL_ATOL
+    if off.any():
+        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(off)), lse.shape))
+        row = f"row {where[0] if len(where) == 1 else where}" if where else "the row"
+        raise ValueError(
+            f"{fn}: each row of y_pred must hold log-probabilities, whose exponentials sum to 1 (logsumexp 0 within "
+            f"{NLL_ATOL:g}), but {row} has logsumexp {float(lse[where]):.6g}; {int(off.sum())} row(s) are off. Pass "
+            "log_softmax(logits), or logits to sparse_categorical_cross_entropy(from_logits=True)"
+        )
+    w = check_weights(fn, "class_weight", class_weight, (k,), low_open=False, exact=True)
+    weight = np.broadcast_to(w, (k,))[labels]
+    count = None
+    if ignored is not None and ignored.any():
+        count = int(np.count_nonzero(~ignored))
+        if count == 0 and reduction in ("mean", "weighted_mean"):
+            raise ValueError(f"{fn}: every label equals ignore_index={ignore_index}, so the mean has no labels to "
+                             "average (0/0); use reduction='sum'")
+        weight = np.where(ignored, 0.0, weight)
+    return labels, logp, weight, count
+
+
+def nll(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    class_weight: ArrayLike | None = None,
+    ignore_index: int | None = None,
+    sample_weight: ArrayLike | None = None,
+    reduction: str = "mean",
+):
+    r"""Negative log-likelihood of integer labels under predicted **log**-probabilities.
+
+    .. math:: \ell_i = -w_{y_i}\, \hat y_{i, y_i}, \qquad L = \frac{1}{n} \sum_i \ell_i
+
+    where :math:`\hat y_i = \log p_i` is a row of log-probabilities (what
+    ``log_softmax`` returns) and :math:`w_j` the weight of class :math:`j`
+    (default 1). It only picks the label's entry: the normalisation lives in
+    ``log_softmax``, so ``nll(y, log_softmax(z))`` is the cross-entropy of the
+    logits :math:`z`. PyTorch's ``nll_loss`` / ``NLLLoss``.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (...)
+        Integer class labels :math:`y_i \in \{0, \dots, k - 1\}`.
+    y_pred : array_like, shape (..., k)
+        Log-probabilities: every entry :math:`\le 0` and each row's
+        log-sum-exp 0 within ``1e-4`` (its probabilities sum to 1 within
+        ``1e-4``, the tolerance of the probability losses).
+    class_weight : float or array_like of shape (k,), optional
+        Non-negative :math:`w_j` (PyTorch's ``weight``); its mean is
+        ``reduction="weighted_mean"``, :math:`\sum_i w_{y_i} \ell_i / \sum_i w_{y_i}`.
+    ignore_index : int, optional
+        Labels equal to it cost 0, get no gradient and are left out of the
+        ``"mean"`` (PyTorch's default is ``-100``; here ``None``, no label ignored).
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
+        ``"none"`` returns one loss per label, shaped like ``y_true``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like
+        ``y_true`` for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If ``y_pred`` does not have shape ``y_true.shape + (k,)``; an input is
+        empty or holds NaN/inf; a label is not an integer in [0, k - 1]; an
+        entry of ``y_pred`` is positive or a row's log-sum-exp is not 0 within
+        1e-4 (probabilities or logits passed where log-probabilities belong);
+        every label is ignored with ``"mean"``; ``reduction`` is unknown.
+
+    Notes
+    -----
+    PyTorch's ``nll_loss(input, target)`` takes the prediction first and
+    checks nothing: fed probabilities it returns :math:`-\bar p_y`, a
+    *negative* "loss" whose minimum pushes :math:`p_y` up without bound in
+    the logits' units; fed logits it returns :math:`-z_y`, unbounded below.
+    Both train something, silently. Here both are errors.
+
+    References
+    ----------
+    A. Paszke et al., "PyTorch: An imperative style, high-performance deep
+    learning library", *NeurIPS* 32 (2019); ``torch.nn.NLLLoss``.
+
+    Examples
+    --------
+    >>> logp = np.log([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]])
+    >>> nll([0, 1], logp, reduction="none")
+    array([0.69314718, 0.22314355])
+    >>> float(nll([0], np.log([[0.5, 0.5]]))) == float(np.log(2.0))
+    True
+    """
+    labels, logp, weight, count = _nll("nll", y_true, y_pred, class_weight, ignore_index, reduction)
+    loss = -weight * np.take_along_axis(logp, labels[..., None], axis=-1)[..., 0]
+    norm = None if class_weight is None and count is None else weight
+    return reduce(loss + 0.0, reduction, sample_weight, fn="nll", count=count, norm=norm)
+
+
+def nll_grad(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    class_weight: ArrayLike | None = None,
+    ignore_index: int | None = None,
+    sample_weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Derivative of :func:`nll` with respect to ``y_pred``: :math:`-w_{y_i}` at the label, 0 elsewhere.
+
+    .. math:: \frac{\partial \ell_i}{\partial \hat y_{ij}} = -w_{y_i}\,[j = y_i]
+
+    divided by :math:`n` for ``"mean"``. Through ``log_softmax`` this becomes
+    the cross-entropy's :math:`p_{ij} - [j = y_i]`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``.
+
+    Examples
+    --------
+    >>> nll_grad([1], np.log([[0.5, 0.5]]))
+    array([[ 0., -1.]])
+    """
+    labels, logp, weight, count = _nll("nll_grad", y_true, y_pred, class_weight, ignore_index, reduction)
+    grad = np.zeros(logp.shape)
+    np.put_along_axis(grad, labels[..., None], -weight[..., None], axis=-1)
+    norm = None if class_weight is None and count is None else weight
+    return reduce_grad(grad, reduction, labels.size if count is None else count, owned=True,
+                       sample_weight=sample_weight, fn="nll_grad", shape=grad.shape[:-1], norm=norm)
+
+
 # --- hinge losses -------------------------------------------------------------
 
 
@@ -1005,8 +1129,14 @@ def squared_hinge_grad(
                        sample_weight=sample_weight, fn="squared_hinge_grad")
 
 
-def _multiclass_margins(fn: str, y_true, y_pred, margin, reduction):
+MULTICLASS_HINGE_VARIANTS = ("weston_watkins", "crammer_singer")
+
+
+def _multiclass_margins(fn: str, y_true, y_pred, margin, reduction, variant="weston_watkins"):
     margin = check_scalar(fn, "margin", margin, low=0.0)
+    if not isinstance(variant, str) or variant not in MULTICLASS_HINGE_VARIANTS:
+        raise ValueError(f"{fn}: variant must be one of {', '.join(map(repr, MULTICLASS_HINGE_VARIANTS))}, "
+                         f"got {variant!r}")
     labels, scores = prepare_labels(fn, y_true, y_pred, reduction)
     is_label = np.zeros(scores.shape, dtype=bool)
     np.put_along_axis(is_label, labels[..., None], True, axis=-1)
@@ -1017,10 +1147,10 @@ def _multiclass_margins(fn: str, y_true, y_pred, margin, reduction):
 
 @class_axis(labels=True)
 def multiclass_hinge(
-    y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0,
+    y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0, variant: str = "weston_watkins",
     sample_weight: ArrayLike | None = None, reduction: str = "mean",
 ):
-    r"""Multiclass hinge loss (Weston-Watkins form, as PyTorch's ``multi_margin_loss``).
+    r"""Multiclass hinge loss (Weston-Watkins form, as PyTorch's ``multi_margin_loss``, or Crammer-Singer).
 
     .. math::
 
@@ -1028,7 +1158,10 @@ def multiclass_hinge(
         \qquad L = \frac{1}{n} \sum_i \ell_i
 
     Every wrong class whose score comes within the margin :math:`m` of the
-    true class's score adds to the loss.
+    true class's score adds to the loss. With ``variant="crammer_singer"``
+    only the worst one does, and nothing is divided by :math:`k`:
+
+    .. math:: \ell_i = \max_{j \ne y_i} \max(0,\ m - \hat y_{i, y_i} + \hat y_{ij})
 
     Parameters
     ----------
@@ -1038,6 +1171,9 @@ def multiclass_hinge(
         Real class scores :math:`\hat y`.
     margin : float, default 1.0
         The margin :math:`m \ge 0`.
+    variant : {"weston_watkins", "crammer_singer"}, default "weston_watkins"
+        Sum over the wrong classes divided by :math:`k` (Weston and Watkins,
+        PyTorch), or the largest violation only (Crammer and Singer).
     sample_weight : array_like, optional
         Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
         ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
@@ -1058,34 +1194,44 @@ def multiclass_hinge(
     ValueError
         If ``y_pred`` does not have shape ``y_true.shape + (k,)``; an input is
         empty or holds NaN/inf; a label is not an integer in [0, k - 1];
-        ``margin < 0``; ``reduction`` is unknown.
+        ``margin < 0``; ``variant`` is unknown; ``reduction`` is unknown.
 
     Notes
     -----
     PyTorch's ``multi_margin_loss(input, target, p=1, margin=1.0)`` computes
     exactly this, including the division by :math:`k` (the prediction comes
-    first, labels must be int64). Keras' ``CategoricalHinge`` is another
-    loss: it takes one-hot targets and only the largest wrong score,
-    :math:`\max(0, 1 + \max_{j \ne y} \hat y_j - \hat y_y)` (Crammer-Singer).
+    first, labels must be int64). Keras' ``CategoricalHinge`` takes one-hot
+    targets and is meant to be the Crammer-Singer form with :math:`m = 1`,
+    but it takes the largest wrong score as :math:`\max_j (1 - y_j) \hat y_j`,
+    in which the true class counts as a score of 0: when every wrong score is
+    negative it charges :math:`\max(0, 1 - \hat y_y)`, not
+    :math:`\max(0, 1 + \max_{j \ne y} \hat y_j - \hat y_y)`, so adding a
+    constant to all scores changes its loss (it does not change this one).
 
     References
     ----------
     J. Weston and C. Watkins, "Support vector machines for multi-class
-    pattern recognition", *ESANN* (1999), 219-224.
+    pattern recognition", *ESANN* (1999), 219-224. K. Crammer and Y. Singer,
+    "On the algorithmic implementation of multiclass kernel-based vector
+    machines", *JMLR* 2 (2001), 265-292.
 
     Examples
     --------
     >>> multiclass_hinge([0, 2], [[2.0, 1.5, -1.0], [0.0, 0.0, 0.0]], reduction="none")  # (0.5 + 0) / 3, (1 + 1) / 3
     array([0.16666667, 0.66666667])
+    >>> multiclass_hinge([0, 2], [[2.0, 1.5, -1.0], [0.0, 0.0, 0.0]], variant="crammer_singer", reduction="none")
+    array([0.5, 1. ])
     """
-    violation, _ = _multiclass_margins("multiclass_hinge", y_true, y_pred, margin, reduction)
+    violation, _ = _multiclass_margins("multiclass_hinge", y_true, y_pred, margin, reduction, variant)
+    if variant == "crammer_singer":
+        return reduce(np.maximum(np.max(violation, axis=-1), 0.0), reduction, sample_weight, fn="multiclass_hinge")
     k = violation.shape[-1]
     return reduce(np.sum(np.maximum(violation, 0.0), axis=-1) / k, reduction, sample_weight, fn="multiclass_hinge")
 
 
 @class_axis(labels=True, grad=True)
 def multiclass_hinge_grad(
-    y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0,
+    y_true: ArrayLike, y_pred: ArrayLike, *, margin: float = 1.0, variant: str = "weston_watkins",
     sample_weight: ArrayLike | None = None, reduction: str = "mean",
 ) -> np.ndarray:
     r"""Derivative of :func:`multiclass_hinge` with respect to ``y_pred``.
@@ -1098,7 +1244,10 @@ def multiclass_hinge_grad(
 
     with :math:`v_{ij} = m - \hat y_{i, y_i} + \hat y_{ij}`, divided by
     :math:`n` for ``"mean"``. At a kink (:math:`v_{ij} = 0`) the subgradient 0
-    is used, as in PyTorch's ``multi_margin_loss``.
+    is used, as in PyTorch's ``multi_margin_loss``. For ``"crammer_singer"``
+    the derivative is :math:`+1` at the wrong class :math:`j^*` of the largest
+    violation and :math:`-1` at the label when :math:`v_{ij^*} > 0` (the first
+    such class on a tie), 0 otherwise.
 
     Returns
     -------
@@ -1110,9 +1259,16 @@ def multiclass_hinge_grad(
     >>> multiclass_hinge_grad([0], [[2.0, 1.5, -1.0]], reduction="sum")
     array([[-0.33333333,  0.33333333,  0.        ]])
     """
-    violation, is_label = _multiclass_margins("multiclass_hinge_grad", y_true, y_pred, margin, reduction)
+    violation, is_label = _multiclass_margins("multiclass_hinge_grad", y_true, y_pred, margin, reduction, variant)
     k = violation.shape[-1]
-    active = (violation > 0.0).astype(np.float64) / k
+    if variant == "crammer_singer":
+        worst = np.where(is_label, -np.inf, violation)  # the label's own entry (0) never counts as a violation
+        j_star = np.argmax(worst, axis=-1)[..., None]
+        hit = np.take_along_axis(worst, j_star, axis=-1) > 0.0
+        active = np.zeros(violation.shape)
+        np.put_along_axis(active, j_star, hit.astype(np.float64), axis=-1)
+    else:
+        active = (violation > 0.0).astype(np.float64) / k
     grad = np.where(is_label, -np.sum(active, axis=-1, keepdims=True), active)
     return reduce_grad(grad, reduction, grad[..., 0].size, sample_weight=sample_weight, fn="multiclass_hinge_grad",
                        shape=grad.shape[:-1])
@@ -1441,6 +1597,21 @@ register(LossRecord(
     ),
 ))
 register(LossRecord(
+    name="nll", family="classification", task="multiclass classification",
+    minimiser=r"the log class probabilities $\log P(Y = j \mid x)$",
+    best_constant=minimisers.log_class_frequencies, proper=True,
+    formula=r"-\hat y_{y} \quad (\hat y = \log p\text{, e.g. } \mathrm{log\_softmax}(z))",
+    gradient=r"\frac{\partial \ell}{\partial \hat y_j} = -\mathbf{1}[j = y]",
+    convex=True, differentiable=True, robust=False,
+    fn=nll, grad=nll_grad, inputs="sparse_logprob", chapter=_CHAPTER, reference="paszke2019",
+    torch="torch.nn.functional.nll_loss(y_pred, y_true.long())",
+    params={"class_weight": None, "ignore_index": None},
+    torch_notes=(
+        "Prediction first, int64 labels, `ignore_index=-100` by default, and no check of its input: fed "
+        "probabilities it returns $-p_y$, a negative loss. Here that is an error."
+    ),
+))
+register(LossRecord(
     name="hinge", family="classification", task="binary classification",
     minimiser=(
         r"the sign of the log-odds, $\operatorname{sign}(2\eta(x) - 1)$ with $\eta(x) = P(Y = 1 \mid x)$: "
@@ -1494,11 +1665,11 @@ register(LossRecord(
     fn=multiclass_hinge, grad=multiclass_hinge_grad, inputs="sparse_scores", chapter=_CHAPTER,
     reference="weston1999",
     torch="torch.nn.functional.multi_margin_loss(y_pred, y_true.long())",
-    params={"margin": 1.0},
-    torch_notes="Prediction first and int64 labels; it divides by $k$, as here.",
+    params={"margin": 1.0, "variant": "weston_watkins"},
+    torch_notes="Prediction first and int64 labels; it divides by $k$, as here. It has no Crammer-Singer form.",
     keras_notes=(
-        "`CategoricalHinge` is another loss: one-hot targets and only the largest wrong score, "
-        r"$\max(0, 1 + \max_{j \ne y} \hat y_j - \hat y_y)$."
+        "`CategoricalHinge` (one-hot targets) is `variant='crammer_singer'`, except that the label enters its "
+        r"max as a score of 0: with every wrong score negative it charges $\max(0, 1 - \hat y_y)$."
     ),
 ))
 register(LossRecord(

@@ -27,6 +27,7 @@ __all__ = [
     "mean", "median", "quantile", "huber_location", "m_location", "log_cosh_location",
     "mean_and_variance", "frequency", "class_frequencies", "majority", "hinge_score",
     "squared_hinge_score", "mean_distribution", "mean_rate", "general_robust_location", "log1p_mean",
+    "log_class_frequencies",
 ]
 
 
@@ -133,6 +134,12 @@ def class_frequencies(labels, k: int) -> np.ndarray:
     if not (np.isin(labels, np.arange(k))).all():
         raise ValueError(f"class_frequencies: labels must be integers in [0, {k})")
     return np.bincount(labels.astype(np.int64), minlength=k) / labels.size
+
+
+def log_class_frequencies(labels, k: int) -> np.ndarray:
+    """The log of each class's share: the minimiser of the NLL of log-probabilities (``-inf`` for an absent class)."""
+    with np.errstate(divide="ignore"):
+        return np.log(class_frequencies(labels, k))
 
 
 def majority(labels) -> np.float64:

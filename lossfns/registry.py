@@ -77,6 +77,7 @@ PERFECT_PREDICTIONS = {
     "binary_labels": r"$\hat y = y$ for labels $y \in \{0, 1\}$",
     "onehot_prob": r"$p = y$ (the one-hot row itself)",
     "sparse_prob": r"$p_y = 1$ (the one-hot row of the label)",
+    "sparse_logprob": r"log-probability 0 on the label and $-1000$ on every other class",
     "signed_scores": r"$\hat y = y$ for labels $y \in \{-1, +1\}$ (margin $y \hat y = 1$)",
     "sparse_scores": r"$\hat y = m\,e_y$: the true class ahead of every other by the margin $m$",
     "distributions": r"$q = p$",

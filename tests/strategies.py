@@ -109,6 +109,13 @@ def sparse(draw):
 
 
 @st.composite
+def sparse_logprob(draw):
+    """Labels and log-probability rows (each probability at least about 0.0025)."""
+    n, k = draw(batch), draw(classes)
+    return draw(labels((n,), [float(j) for j in range(k)])), np.log(draw(probability_rows(n, k)))
+
+
+@st.composite
 def signed(draw):
     shape = (draw(batch), draw(width))
     return draw(labels(shape, [-1.0, 1.0])), draw(arrays(shape, -5.0, 5.0))
@@ -267,6 +274,7 @@ KINDS = {
     "binary_labels": Kind(binary(), lambda y, p: (y, y)),
     "onehot_prob": Kind(onehot(), lambda y, p: (y, y)),
     "sparse_prob": Kind(sparse(), lambda y, p: (y, _onehot_of(y, p))),
+    "sparse_logprob": Kind(sparse_logprob(), lambda y, lp: (y, np.where(_onehot_of(y, lp) == 1.0, 0.0, -1000.0))),
     "signed_scores": Kind(signed(), lambda y, s: (y, y), lambda y, s: bool(np.all(np.abs(1.0 - y * s) > 1e-4))),
     "sparse_scores": Kind(sparse_scores(), lambda y, s: (y, _onehot_of(y, s)),
                           lambda y, s: bool(np.all(np.abs(_margin_violations(y, s)) > 1e-4))),

@@ -268,6 +268,7 @@ TRANSCRIBED = {
     "categorical_cross_entropy": (0, lambda y, p: -y / p + y.sum(-1, keepdims=True) / p.sum(-1, keepdims=True)),
     "sparse_categorical_cross_entropy": (0, lambda y, p: -(np.arange(p.shape[-1]) == y[:, None]).astype(float) / p
                                          + 1 / p.sum(-1, keepdims=True)),
+    "nll": (0, lambda y, lp: -(np.arange(lp.shape[-1]) == y[:, None]).astype(float)),
     "hinge": (0, lambda y, s: -y * (y * s < 1)),
     "squared_hinge": (0, lambda y, s: -2 * y * np.maximum(0, 1 - y * s)),
     "multiclass_hinge": (0, lambda y, s: _multiclass_hinge(y, s, 1.0)),

@@ -669,6 +669,8 @@ def registry_data(kind):
         return np.eye(3)[rng.integers(0, 3, size=5)], rng.dirichlet(np.full(3, 2.0), size=5)
     if kind == "sparse_prob":
         return rng.integers(0, 3, size=5).astype(float), rng.dirichlet(np.full(3, 2.0), size=5)
+    if kind == "sparse_logprob":
+        return rng.integers(0, 3, size=5).astype(float), np.log(rng.dirichlet(np.full(3, 2.0), size=5))
     if kind == "signed_scores":
         y = rng.choice([-1.0, 1.0], size=(5, 3))
         return y, y * (1.0 - rng.choice([-1.0, 1.0], size=(5, 3)) * rng.uniform(0.1, 1.0, size=(5, 3)))
@@ -694,7 +696,7 @@ def test_registry_calls_match_pytorch_and_keras(record):
 
 def test_registry_has_every_classification_loss():
     expected = {"binary_cross_entropy", "categorical_cross_entropy", "sparse_categorical_cross_entropy", "hinge",
-                "squared_hinge", "multiclass_hinge", "zero_one", "focal"}
+                "squared_hinge", "multiclass_hinge", "zero_one", "focal", "nll"}
     assert {r.name for r in CLASSIFICATION} == expected
 
 
@@ -912,3 +914,89 @@ def test_ignored_labels_change_the_mean_not_just_the_sum():
         lf.sparse_categorical_cross_entropy([-1.0], [[0.0, 1.0]], from_logits=True)  # without ignore_index: an error
     smooth = lf.sparse_categorical_cross_entropy([0.0], [[50.0, -50.0]], from_logits=True, label_smoothing=0.2)
     assert smooth == pytest.approx(0.1 * 100.0, rel=1e-12)  # the floor: eps/k of the mass on the wrong class
+
+
+# --- nll: log-probabilities in, PyTorch's nll_loss ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("ignore", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_nll_matches_torch_nll_loss_with_weight_and_ignore_index(reduction, ignore, weighted):
+    rng = np.random.default_rng(40)
+    y, z, cw = rng.integers(0, 4, size=9), rng.normal(scale=2.0, size=(9, 4)), rng.uniform(0.2, 3.0, size=4)
+    if ignore:
+        y[[2, 7]] = -100
+    logp = torch.log_softmax(torch.tensor(z), dim=-1).detach().requires_grad_(True)
+    theirs = F.nll_loss(logp, torch.tensor(y), weight=torch.tensor(cw) if weighted else None, reduction=reduction)
+    theirs.sum().backward()
+    ours_reduction = "weighted_mean" if (reduction == "mean" and weighted) else reduction
+    kwargs = dict(class_weight=cw if weighted else None, ignore_index=-100 if ignore else None,
+                  reduction=ours_reduction)
+    np.testing.assert_allclose(lf.nll(y, logp.detach().numpy(), **kwargs), theirs.detach().numpy(), rtol=1e-13)
+    np.testing.assert_allclose(lf.nll_grad(y, logp.detach().numpy(), **kwargs), logp.grad.numpy(), rtol=1e-13)
+
+
+def test_nll_of_log_softmax_is_the_cross_entropy_of_the_logits():
+    rng = np.random.default_rng(41)
+    y, z = rng.integers(0, 5, size=12), rng.normal(scale=3.0, size=(12, 5))
+    logp = z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+    cross_entropy = lf.sparse_categorical_cross_entropy(y, z, from_logits=True, reduction="none")
+    np.testing.assert_allclose(lf.nll(y, logp, reduction="none"), cross_entropy, rtol=1e-13)
+    # the chain rule through log_softmax turns -onehot into softmax - onehot
+    g = lf.nll_grad(y, logp)
+    chained = g - np.exp(logp) * g.sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(chained, lf.sparse_categorical_cross_entropy_grad(y, z, from_logits=True),
+                               rtol=1e-12, atol=1e-17)
+
+
+def test_nll_refuses_probabilities_and_logits_and_names_the_fix():
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    with pytest.raises(ValueError, match=r"^nll: y_pred must lie in \(-inf, 0\] \(log-probabilities, e.g. log_softmax "
+                                         r"outputs; not probabilities or logits\), got 6 value"):
+        lf.nll([0, 2], p)
+    negative_logits = np.array([[-1.0, -2.0, -3.0]])  # all <= 0, yet no log-probabilities: exp sums to 0.553
+    with pytest.raises(ValueError, match=r"^nll_grad: each row of y_pred must hold log-probabilities.*row 0 has "
+                                         r"logsumexp -0.592394; 1 row\(s\) are off. Pass log_softmax\(logits\)"):
+        lf.nll_grad([0], negative_logits)
+    assert lf.nll([0], [[np.log(1 - 5e-5), np.log(5e-5) - 1.0]]) > 0  # rows within 1e-4 of summing to 1 pass
+
+
+# --- multiclass hinge, Crammer-Singer ----------------------------------------------------------------------------
+
+
+def test_crammer_singer_by_hand_and_its_gradient():
+    scores = np.array([[2.0, 1.5, -1.0], [0.0, 0.3, 0.1], [1.0, 4.0, 3.5], [5.0, 0.0, 0.0]])
+    labels = np.array([0, 2, 0, 0])
+    # max over j != y of max(0, 1 - s_y + s_j), no division by k
+    by_hand = np.array([0.5, 1.2, 4.0, 0.0])
+    np.testing.assert_allclose(lf.multiclass_hinge(labels, scores, variant="crammer_singer", reduction="none"),
+                               by_hand, rtol=1e-15)
+    expected = np.array([[-1, 1, 0], [0, 1, -1], [-1, 1, 0], [0, 0, 0]], dtype=float)
+    np.testing.assert_array_equal(
+        lf.multiclass_hinge_grad(labels, scores, variant="crammer_singer", reduction="sum"), expected)
+    rng = np.random.default_rng(42)
+    y, s = rng.integers(0, 4, size=6), np.round(rng.normal(scale=1.5, size=(6, 4)), 1) + 0.03 * np.arange(4)
+    for reduction in ("mean", "sum"):
+        result = lf.gradcheck(lambda p, r=reduction: lf.multiclass_hinge(y, p, variant="crammer_singer", reduction=r),
+                              lambda p, r=reduction: lf.multiclass_hinge_grad(y, p, variant="crammer_singer",
+                                                                              reduction=r), s)
+        assert result, result
+    w = rng.uniform(0.5, 2.0, size=6)
+    np.testing.assert_allclose(lf.multiclass_hinge(y, s, variant="crammer_singer", sample_weight=w, reduction="sum"),
+                               np.sum(w * lf.multiclass_hinge(y, s, variant="crammer_singer", reduction="none")))
+
+
+def test_crammer_singer_is_at_most_k_times_weston_watkins_and_at_least_it():
+    rng = np.random.default_rng(43)
+    y, s = rng.integers(0, 5, size=50), rng.normal(scale=2.0, size=(50, 5))
+    ww = lf.multiclass_hinge(y, s, reduction="none")
+    cs = lf.multiclass_hinge(y, s, variant="crammer_singer", reduction="none")
+    # the largest of the k - 1 violations lies between their mean and their sum; ww is their sum / k
+    assert np.all(cs >= ww - 1e-15) and np.all(cs <= 5 * ww + 1e-15) and np.any(cs > ww + 0.1)
+
+
+def test_multiclass_hinge_refuses_an_unknown_variant():
+    with pytest.raises(ValueError, match=r"^multiclass_hinge: variant must be one of 'weston_watkins', "
+                                         r"'crammer_singer', got 'cs'$"):
+        lf.multiclass_hinge([0], [[1.0, 0.0]], variant="cs")

@@ -67,6 +67,12 @@ def sparse_inputs(rng: np.random.Generator, shape=(4, 3)):
     return rng.integers(0, k, size=rows).astype(float), rng.dirichlet(np.full(k, 3.0), size=rows)
 
 
+def sparse_logprob_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """Integer class labels, shape (4,), and rows of log-probabilities (log_softmax outputs), shape (4, 3)."""
+    labels, p = sparse_inputs(rng, shape)
+    return labels, np.log(p)
+
+
 def signed_inputs(rng: np.random.Generator, shape=(4, 3)):
     """-1/+1 labels and real scores whose margins 1 - y * score stay away from the hinge's kink."""
     y_true = rng.choice([-1.0, 1.0], size=shape)
@@ -205,6 +211,14 @@ INPUTS = {
         (1, 1.5, r"y_pred must lie in \[0, 1\] \(probabilities\), got 1 value\(s\) outside it, e.g. 1.5"),
         (1, 0.0, r"each row of y_pred \(last axis\) must sum to 1 within 0.0001, but row 1 sums to"),
     )),
+    "sparse_logprob": InputKind(sparse_logprob_inputs, invalid=(
+        (0, 3.0, r"y_true must hold integer class labels in \[0, 2\] \(k = 3 classes"),
+        (0, 0.5, r"y_true must hold integer class labels in \[0, 2\], got the non-integer value 0.5"),
+        (1, 0.5, r"y_pred must lie in \(-inf, 0\] \(log-probabilities, e.g. log_softmax outputs; not probabilities or "
+                  r"logits\), got 1 "),
+        (1, -30.0, r"each row of y_pred must hold log-probabilities, whose exponentials sum to 1 \(logsumexp 0 "
+                   r"within 0.0001\), but row 1 has logsumexp"),
+    )),
     "signed_scores": InputKind(signed_inputs, invalid=(
         (0, 0.0, r"y_true must hold labels in \{-1, \+1\} or in \{0, 1\}, got a mix of -1 and 0"),
         (0, 2.0, r"y_true must hold labels in \{-1, \+1\} or in \{0, 1\}, got 2.0"),
@@ -257,7 +271,10 @@ INPUTS = {
 }
 
 # Optional integer parameters (None = off): anything but an integer or None is a TypeError.
-INTEGER_OR_NONE = {("sparse_categorical_cross_entropy", "ignore_index"): -100}
+INTEGER_OR_NONE = {("sparse_categorical_cross_entropy", "ignore_index"): -100, ("nll", "ignore_index"): -100}
+
+# String options: every choice is accepted, anything else is a ValueError listing the choices.
+CHOICES = {("multiclass_hinge", "variant"): ("weston_watkins", "crammer_singer")}
 
 # Values each keyword parameter must refuse with ValueError, and the allowed range the message states.
 # (Boolean flags need no entry: anything but True/False is a TypeError, checked for every flag.)
@@ -278,6 +295,7 @@ INVALID_PARAMS = {
     ("sparse_categorical_cross_entropy", "eps"): ((0.0, 0.5, np.nan), "(0, 0.5)"),
     ("sparse_categorical_cross_entropy", "label_smoothing"): ((-0.1, 1.5, np.nan), "[0, 1]"),
     ("sparse_categorical_cross_entropy", "class_weight"): ((-1.0, np.inf, np.nan), "[0, inf)"),
+    ("nll", "class_weight"): ((-1.0, np.inf, np.nan), "[0, inf)"),
     ("multiclass_hinge", "margin"): ((-0.5, np.inf, np.nan), "[0, inf)"),
     ("zero_one", "threshold"): ((np.inf, -np.inf, np.nan), "(-inf, inf)"),
     ("focal", "gamma"): ((-1.0, np.inf, np.nan), "[0, inf)"),
@@ -490,6 +508,14 @@ def test_invalid_parameters_raise_errors_naming_the_parameter_and_the_range(reco
                 for bad in (1, "yes", None):
                     with pytest.raises(TypeError, match=rf"^{name}: {param} must be True or False, got"):
                         f(*args, **{param: bad})
+                continue
+            if (record.name, param) in CHOICES:
+                listed = ", ".join(map(repr, CHOICES[(record.name, param)]))
+                for bad in ("crammer", "", 1.0, None):
+                    with pytest.raises(ValueError, match=rf"^{name}: {param} must be one of {re.escape(listed)}, got"):
+                        f(*args, **{param: bad})
+                for choice in CHOICES[(record.name, param)]:
+                    f(*args, **{param: choice})
                 continue
             if (record.name, param) in INTEGER_OR_NONE:
                 for bad in (1.5, "1"):

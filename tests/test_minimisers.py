@@ -157,6 +157,21 @@ def test_best_distribution_minimises_the_mean_loss(name, overrides):
     assert mean_loss(np.log(best)) <= numeric.fun + 1e-10
 
 
+def test_nll_is_minimised_by_the_log_class_frequencies():
+    record = lf.registry.get("nll")
+    rng = np.random.default_rng(RNG_SEED)
+    labels = rng.choice(3, size=N, p=[0.6, 0.3, 0.1])
+    best = _best(record, labels, record.params, k=3)
+    np.testing.assert_allclose(np.exp(best), np.bincount(labels, minlength=3) / N, rtol=1e-15)
+
+    def mean_loss(z):
+        return float(record.fn(labels, np.tile(z - np.log(np.sum(np.exp(z))), (N, 1)), **record.params))
+
+    numeric = optimize.minimize(mean_loss, np.zeros(3), method="BFGS", options={"gtol": 1e-10})
+    assert np.abs(_softmax(numeric.x) - np.exp(best)).max() < 1e-4
+    assert mean_loss(best) <= numeric.fun + 1e-10
+
+
 def test_gaussian_nll_is_minimised_by_the_mean_and_variance():
     record = lf.registry.get("gaussian_nll")
     y = _skewed(np.random.default_rng(RNG_SEED))  # far from Gaussian
@@ -175,7 +190,7 @@ def test_gaussian_nll_is_minimised_by_the_mean_and_variance():
 # --------------------------------------------------------------------------
 
 PROBABILITY_KINDS = {"binary_prob", "binary_labels", "signed_scores", "sparse_scores", "onehot_prob",
-                     "sparse_prob", "distributions"}
+                     "sparse_prob", "sparse_logprob", "distributions"}
 
 
 def expected_loss(record, eta, q) -> float:
@@ -191,6 +206,8 @@ def expected_loss(record, eta, q) -> float:
     if kind == "distributions":
         return float(record.fn(eta[None, :], q[None, :]))
     rows = np.tile(q, (k, 1))
+    if kind == "sparse_logprob":  # the report is the log of the probabilities it stands for
+        return float(eta @ record.fn(np.arange(k), np.log(rows), reduction="none"))
     targets = np.arange(k) if kind in ("sparse_prob", "sparse_scores") else np.eye(k)
     return float(eta @ record.fn(targets, rows, reduction="none"))
 
@@ -259,6 +276,7 @@ def test_msle_minimiser_is_the_geometric_mean_of_one_plus_y_below_the_mean():
 
 def test_every_best_constant_has_its_text_and_a_check():
     checked = {name for name, _ in SCALAR_CASES} | {"categorical_cross_entropy", "sparse_categorical_cross_entropy",
+                                                     "nll",
                                                      "kl_divergence", "gaussian_nll"}
     for record in records():
         if record.best_constant is not None:

@@ -234,6 +234,21 @@ def signed(seed):
     return rng.integers(0, 2, size=(4, 3)).astype(float), rng.normal(scale=1.5, size=(4, 3))
 
 
+def torch_nll():
+    rng = np.random.default_rng(32)
+    labels, z = rng.integers(0, 3, size=6), rng.normal(size=(6, 3))
+    logp = F.log_softmax(t(z), dim=-1)
+    assert first_params(F.nll_loss) == ["input", "target"]
+    assert inspect.signature(F.nll_loss).parameters["ignore_index"].default == -100
+    assert F.nll_loss(logp, torch.tensor(labels)).item() == pytest.approx(lf.nll(labels, logp.numpy()), rel=1e-14)
+    p = logp.exp()
+    on_probabilities = F.nll_loss(p, torch.tensor(labels)).item()  # no error: minus the mean label probability
+    assert on_probabilities == pytest.approx(-np.mean(p.numpy()[np.arange(6), labels]), rel=1e-14)
+    assert on_probabilities < 0
+    with pytest.raises(ValueError, match=r"^nll: y_pred must lie in \(-inf, 0\]"):
+        lf.nll(labels, p.numpy())
+
+
 def torch_hinge():
     y01, s = signed(15)
     y = 2 * y01 - 1
@@ -270,8 +285,16 @@ def keras_categorical_hinge():
     true = s[np.arange(5), labels]
     wrong = np.where(np.arange(3) != labels[:, None], s, -np.inf).max(axis=1)
     crammer_singer = np.mean(np.maximum(0.0, 1.0 + wrong - true))
+    assert np.all(wrong > 0)  # some wrong score is positive in every row: Keras' max is then the right one
     assert float(k(keras.losses.CategoricalHinge)(np.eye(3)[labels], s)) == pytest.approx(crammer_singer, rel=1e-13)
+    assert lf.multiclass_hinge(labels, s, variant="crammer_singer") == pytest.approx(crammer_singer, rel=1e-13)
     assert abs(lf.multiclass_hinge(labels.astype(float), s) - crammer_singer) > 0.05
+    # every wrong score negative: Keras reads the label's masked entry as a wrong score of 0
+    row, label = np.array([[0.5, -2.0, -3.0]]), np.array([0])
+    assert float(k(keras.losses.CategoricalHinge)(np.eye(3)[label], row)) == pytest.approx(0.5, rel=1e-15)
+    assert lf.multiclass_hinge(label, row, variant="crammer_singer") == 0.0  # max(0, 1 - 2 - 0.5)
+    assert lf.multiclass_hinge(label, row + 10.0, variant="crammer_singer") == 0.0
+    assert float(k(keras.losses.CategoricalHinge)(np.eye(3)[label], row + 10.0)) == 0.0  # shift-dependent
 
 
 def keras_zero_one():
@@ -413,6 +436,7 @@ CHECKS = {
     ("categorical_cross_entropy", "keras"): keras_cce,
     ("sparse_categorical_cross_entropy", "torch"): torch_sparse,
     ("sparse_categorical_cross_entropy", "keras"): keras_sparse,
+    ("nll", "torch"): torch_nll,
     ("hinge", "torch"): torch_hinge,
     ("hinge", "keras"): lambda: keras_hinge_like(keras.losses.Hinge, lf.hinge, 1),
     ("squared_hinge", "keras"): lambda: keras_hinge_like(keras.losses.SquaredHinge, lf.squared_hinge, 2),
