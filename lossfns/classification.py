@@ -16,6 +16,8 @@ with softplus and log-sum-exp and stay exact for logits of :math:`\pm 10^4`.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -23,6 +25,7 @@ from lossfns import minimisers
 from lossfns._axis import class_axis
 from lossfns._validation import (
     as_float_array,
+    blockwise,
     check_bool,
     check_in_range,
     check_int,
@@ -34,6 +37,7 @@ from lossfns._validation import (
     prepare_pair,
     prepare_rows,
     reduce,
+    reduce_elementwise,
     reduce_grad,
     signed_labels,
 )
@@ -168,7 +172,8 @@ def _cross_entropy_rows(target, x: np.ndarray, from_logits: bool, eps: float, *,
 
 
 def _bce(fn: str, y_true, y_pred, from_logits, pos_weight, eps, label_smoothing, reduction, *, grad: bool = False):
-    """Per-element loss (or, with ``grad=True``, its derivative) and the checked ``reduction``."""
+    """Check the inputs; return the kernel of the per-element loss (``grad=True``: of its derivative), its
+    arrays and its number of scratch buffers (for ``reduce_elementwise`` and ``blockwise``), and ``reduction``."""
     from_logits = check_bool(fn, "from_logits", from_logits)
     eps = _check_eps(fn, eps)
     smoothing = check_scalar(fn, "label_smoothing", label_smoothing, low=0.0, high=1.0)
@@ -178,63 +183,94 @@ def _bce(fn: str, y_true, y_pred, from_logits, pos_weight, eps, label_smoothing,
         y = y * (1.0 - smoothing) + 0.5 * smoothing
     w = check_weights(fn, "pos_weight", pos_weight, x.shape, low_open=True)
     wy = y if isinstance(w, float) and w == 1.0 else w * y
-    # Three arrays of the input's size at most: each fresh one costs as much as a pass over the data.
     if from_logits:
-        # with L = log1p(exp(-|z|)): -log sigma(z) = max(-z, 0) + L and -log(1 - sigma(z)) = max(z, 0) + L,
-        # the softplus of each side (the formula of np.logaddexp, about three times faster than that ufunc)
-        L = np.abs(x, out=new_like(x))
-        np.negative(L, out=L)
-        np.exp(L, out=L)
-        np.log1p(L, out=L)
-        pos, neg = np.minimum(x, 0.0, out=new_like(x)), np.maximum(x, 0.0, out=new_like(x))  # -max(-z, 0), max(z, 0)
-        if grad:  # sigma(z) = exp(min(z, 0) - L), sigma(-z) = exp(-(max(z, 0) + L))
-            first = np.subtract(pos, L, out=pos)
-            np.exp(first, out=first)  # sigma(z), the (1 - y) term
-            second = np.add(neg, L, out=neg)
-            np.negative(second, out=second)
-            np.exp(second, out=second)  # sigma(-z), the w y term, with a minus sign
-            np.subtract(1.0, y, out=L)
-            first *= L
-            second *= wy
-            first -= second
-            return first, reduction
-        cost_pos = np.subtract(L, pos, out=pos)  # max(-z, 0) + L
-        cost_neg = np.add(neg, L, out=neg)  # max(z, 0) + L
-        np.subtract(1.0, y, out=L)
-        cost_pos *= wy
-        cost_neg *= L
-        cost_pos += cost_neg
-        return cost_pos, reduction
+        return (_bce_logits_grad_into if grad else _bce_logits_into), (x, y, wy), 3 if grad else 2, reduction
     check_in_range(fn, "y_pred", x, low=0.0, high=1.0, why=" (probabilities; pass from_logits=True for logits)")
-    if grad:  # -w y / p + (1 - y) / (1 - p), 0 where p was clipped
-        d_neg = np.subtract(1.0, x, out=new_like(x))  # 1 - p, exact for p >= 1/2 and accurate to an ulp below
-        inside = (x >= eps) & (d_neg >= eps)
-        np.clip(d_neg, eps, 1.0 - eps, out=d_neg)
-        d_pos = np.clip(x, eps, 1.0 - eps, out=new_like(x))
-        np.divide(wy, d_pos, out=d_pos)
-        np.divide(1.0 - y, d_neg, out=d_neg)
-        d_pos *= inside  # masked before the difference, so that a clipped entry is 0.0, never -0.0
-        d_neg *= inside
-        d_neg -= d_pos
-        return d_neg, reduction
-    # log p and log(1 - p) of the clipped p without cancellation: log of the smaller side (each side is exact)
-    # and log1p(-smaller) for the larger one
-    small = np.subtract(1.0, x, out=new_like(x))
-    np.minimum(small, x, out=small)
+    return partial(_bce_prob_grad_into if grad else _bce_prob_into, eps), (x, y, wy), 3 if grad else 4, reduction
+
+
+# The kernels of _bce write the values of one block into ``out`` and use the other buffers (of the block's size)
+# for temporaries, so that every temporary stays in cache (see lossfns._validation.blockwise).
+
+
+def _log1p_exp_minus_abs(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """:math:`L = \\operatorname{log1p}(e^{-|z|})`, the shared term of :math:`\\operatorname{softplus}(\\pm z)`."""
+    np.abs(z, out=out)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    return np.log1p(out, out=out)
+
+
+def _bce_logits_into(z, y, wy, out, pos, neg) -> None:
+    # -log sigma(z) = max(-z, 0) + L and -log(1 - sigma(z)) = max(z, 0) + L: the softplus of each side (the
+    # formula of np.logaddexp, several times faster than that ufunc)
+    L = _log1p_exp_minus_abs(z, out)
+    np.clip(z, -np.inf, 0.0, out=pos)  # min(z, 0) = -max(-z, 0); clip with finite-typed bounds is the fastest loop
+    np.clip(z, 0.0, np.inf, out=neg)  # max(z, 0)
+    cost_pos = np.subtract(L, pos, out=pos)  # max(-z, 0) + L
+    cost_neg = np.add(neg, L, out=neg)  # max(z, 0) + L
+    np.subtract(1.0, y, out=L)
+    cost_pos *= wy
+    cost_neg *= L
+    np.add(cost_pos, cost_neg, out=out)
+
+
+def _bce_logits_grad_into(z, y, wy, out, e, not_m, a) -> None:
+    # (1 - y) sigma(z) - w y sigma(-z) from one exponential e = exp(-|z|): sigma(|z|) = 1 / (1 + e) and
+    # sigma(-|z|) = e / (1 + e), each to an ulp, so the derivative is ((1 - y) a - w y b) / (1 + e) with
+    # (a, b) = (1, e) where z >= 0 and (e, 1) below, picked exactly as a = m + (1 - m) e, b = (1 - m) + m e
+    np.abs(z, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    m = np.greater_equal(z, 0.0, out=out)  # 1.0 where z >= 0, else 0.0
+    np.subtract(1.0, m, out=not_m)
+    np.multiply(not_m, e, out=a)
+    a += m
+    b = np.multiply(m, e, out=m)
+    b += not_m
+    a *= np.subtract(1.0, y, out=not_m)
+    b *= wy
+    np.subtract(a, b, out=out)
+    e += 1.0
+    out /= e
+
+
+def _bce_prob_into(eps, p, y, wy, out, small, log_big, low, log_p) -> None:
+    # log p and log(1 - p) of the clipped p without cancellation: the log of the smaller side (each side is exact)
+    # and log1p(-smaller) for the larger one. Each is picked as a sum of two products with 0 or 1, one of them an
+    # exact 0, which gives the same bits as np.where and is faster.
+    np.subtract(1.0, p, out=small)
+    np.minimum(small, p, out=small)
     np.maximum(small, eps, out=small)
-    low = np.less(x, 0.5, out=np.empty(x.shape, dtype=bool))
-    log_big = np.negative(small, out=new_like(small))
-    np.log1p(log_big, out=log_big)
+    np.less(p, 0.5, out=low)  # 1.0 where p < 1/2, else 0.0
+    log_big = np.log1p(np.negative(small, out=log_big), out=log_big)
     log_small = np.log(small, out=small)
-    log_p = np.where(low, log_small, log_big)
-    log_big *= low  # log(1 - p) is the other one: log_big where p < 1/2, else log_small (one term exactly 0)
-    log_q = np.multiply(log_small, np.logical_not(low, out=low), out=log_small)
-    log_q += log_big
-    np.subtract(1.0, y, out=log_big)
+    np.multiply(log_small, low, out=log_p)
+    not_low = np.subtract(1.0, low, out=low)
+    log_p += np.multiply(log_big, not_low, out=out)  # log p: log_small where p < 1/2, else log_big
+    log_small *= not_low
+    low = np.subtract(1.0, not_low, out=not_low)
+    log_big *= low
+    log_q = np.add(log_small, log_big, out=log_small)  # log(1 - p): the other one
+    np.subtract(1.0, y, out=low)
     log_p *= wy
-    log_q *= log_big
-    log_p += log_q
-    return np.negative(log_p, out=log_p), reduction
+    log_q *= low
+    np.add(log_p, log_q, out=out)
+    np.negative(out, out=out)
+
+
+def _bce_prob_grad_into(eps, p, y, wy, out, d_pos, inside, other) -> None:
+    # -w y / p + (1 - y) / (1 - p), 0 where p was clipped
+    d_neg = np.subtract(1.0, p, out=out)  # 1 - p, exact for p >= 1/2 and accurate to an ulp below
+    np.greater_equal(p, eps, out=inside)  # 1.0 or 0.0
+    inside *= np.greater_equal(d_neg, eps, out=other)
+    np.clip(d_neg, eps, 1.0 - eps, out=d_neg)
+    np.clip(p, eps, 1.0 - eps, out=d_pos)
+    np.divide(wy, d_pos, out=d_pos)
+    np.divide(np.subtract(1.0, y, out=other), d_neg, out=d_neg)
+    d_pos *= inside  # masked before the difference, so that a clipped entry is 0.0, never -0.0
+    d_neg *= inside
+    d_neg -= d_pos
 
 
 def binary_cross_entropy(
@@ -348,9 +384,9 @@ def binary_cross_entropy(
     >>> float(binary_cross_entropy([1.0], [0.0]))  # clipped at eps = 1e-7: -log(1e-7)
     16.11809565095832
     """
-    loss, reduction = _bce("binary_cross_entropy", y_true, y_pred, from_logits, pos_weight, eps, label_smoothing,
-                           reduction)
-    return reduce(loss, reduction, sample_weight, fn="binary_cross_entropy")
+    kernel, arrays, scratch, reduction = _bce("binary_cross_entropy", y_true, y_pred, from_logits, pos_weight, eps,
+                                              label_smoothing, reduction)
+    return reduce_elementwise(kernel, arrays, reduction, sample_weight, fn="binary_cross_entropy", scratch=scratch)
 
 
 def binary_cross_entropy_grad(
@@ -390,9 +426,10 @@ def binary_cross_entropy_grad(
     >>> binary_cross_entropy_grad([1.0, 0.0], [0.5, 0.5], reduction="sum")  # -1/p, 1/(1 - p)
     array([-2.,  2.])
     """
-    grad, reduction = _bce(
+    kernel, arrays, scratch, reduction = _bce(
         "binary_cross_entropy_grad", y_true, y_pred, from_logits, pos_weight, eps, label_smoothing, reduction, grad=True
     )
+    grad = blockwise(kernel, arrays, new_like(arrays[0]), scratch=scratch)
     return reduce_grad(grad, reduction, grad.size, owned=True, sample_weight=sample_weight,
                        fn="binary_cross_entropy_grad")
 
