@@ -167,6 +167,15 @@ def ref_cross_entropy(args, from_logits=False, eps=EPS, sparse=False):
     return out
 
 
+def ref_categorical_focal(args, gamma=2.0, eps=EPS):
+    out = []
+    for t, row in _rows(*args):
+        total = mp.fsum(row)
+        p = [_clip(v / total, eps) for v in row]
+        out.append(-mp.fsum(_xlog(ti * (1 - pj) ** M(gamma), pj) for ti, pj in zip(t, p, strict=True)))
+    return out
+
+
 def ref_nll(args):
     labels, logp = args
     return [-M(row[int(y)]) for y, row in zip(np.ravel(labels), np.reshape(logp, (-1, np.shape(logp)[-1])),
@@ -408,6 +417,7 @@ ROWS = (
         torch="torch.nn.functional.cross_entropy(y_pred, y_true.long())",
         keras="keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y_true, y_pred)"),
     _registry_row("nll", ref_nll, "sparse_logprob"),
+    _registry_row("categorical_focal", ref_categorical_focal, "onehot_prob", boundary=CLIP_ALL),
     _registry_row("hinge", ref_hinge, "signed_scores"),
     _registry_row("squared_hinge", lambda a: ref_hinge(a, squared=True), "signed_scores"),
     _registry_row("multiclass_hinge", ref_multiclass_hinge, "sparse_scores"),

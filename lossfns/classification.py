@@ -1565,6 +1565,174 @@ def focal_grad(
     return reduce_grad(grad, reduction, grad.size, sample_weight=sample_weight, fn="focal_grad")
 
 
+# --- categorical focal loss ----------------------------------------------------
+
+
+def _categorical_focal(fn: str, y_true, y_pred, gamma, alpha, from_logits, eps, reduction, *, grad: bool = False):
+    """Per-row losses, or the derivative of each row's loss with respect to ``y_pred``."""
+    gamma = check_scalar(fn, "gamma", gamma, low=0.0)
+    from_logits = check_bool(fn, "from_logits", from_logits)
+    eps = _check_eps(fn, eps)
+    y, x = prepare_rows(fn, y_true, y_pred, reduction)
+    check_rows_sum_to_one(fn, "y_true", y)
+    k = x.shape[-1]
+    a = 1.0 if alpha is None else check_weights(fn, "alpha", alpha, (k,), low_open=False)
+    if from_logits:
+        top = np.argmax(x, axis=-1)[..., None]
+        z = x - np.take_along_axis(x, top, axis=-1)
+        others = np.exp(z)
+        np.put_along_axis(others, top, 0.0, axis=-1)
+        logp = z - np.log1p(np.sum(others, axis=-1, keepdims=True))  # log1p: exact for the likely class too
+        p, inside = np.exp(logp), 1.0
+        q = -np.expm1(logp)  # 1 - p without cancellation near p = 1
+    else:
+        check_rows_sum_to_one(fn, "y_pred", x)
+        total = x.sum(axis=-1, keepdims=True)
+        unclipped = x / total
+        p = np.clip(unclipped, eps, 1.0 - eps)
+        inside = (unclipped > eps) & (unclipped < 1.0 - eps)
+        # 1 - p as the sum of the other classes (no cancellation where p is near 1), clipped like p
+        zero = np.zeros(x.shape[:-1] + (1,))
+        before = np.concatenate([zero, np.cumsum(x[..., :-1], axis=-1)], axis=-1)
+        after = np.concatenate([np.cumsum(x[..., :0:-1], axis=-1)[..., ::-1], zero], axis=-1)
+        q = np.clip((before + after) / total, eps, 1.0 - eps)
+        logp = np.where(p < 0.5, np.log(p), np.log1p(-q))  # log1p(-q): exact near p = 1, where log(p) is not
+    focus = q**gamma
+    if not grad:
+        return np.sum(-a * y * focus * logp, axis=-1)
+    # u_j = p_j dl/dp_j = -a_j y_j (1 - p_j)^gamma (1 + gamma p_j R_j), R = -log p / (1 - p) -> 1 at p = 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(q > 0.0, -logp / q, 1.0)
+    u = -a * y * focus * (1.0 + gamma * p * ratio) * inside
+    if from_logits:
+        return u - p * np.sum(u, axis=-1, keepdims=True)
+    g = u / p
+    return (g - np.sum(g * unclipped, axis=-1, keepdims=True)) / total
+
+
+def categorical_focal(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    gamma: float = 2.0,
+    alpha: ArrayLike | None = None,
+    from_logits: bool = False,
+    eps: float = EPS,
+    sample_weight: ArrayLike | None = None,
+    reduction: str = "mean",
+):
+    r"""Categorical focal loss (Lin et al. 2017, softmax form): the cross-entropy with a focus on hard rows.
+
+    .. math:: \ell_i = -\sum_j \alpha_j\, y_{ij}\, (1 - p_{ij})^{\gamma} \log p_{ij}
+
+    :math:`p_i = \operatorname{softmax}(z_i)` for logits, else the row divided
+    by its sum and clipped to :math:`[\epsilon, 1 - \epsilon]`. :math:`\gamma = 0`
+    and :math:`\alpha = 1` give :func:`categorical_cross_entropy`.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (..., k)
+        Target rows (one-hot or distributions, each summing to 1).
+    y_pred : array_like, shape (..., k)
+        Probability rows, or logits with ``from_logits=True``.
+    gamma : float, default 2.0
+        Focusing parameter :math:`\gamma \ge 0`.
+    alpha : float or array_like of shape (k,), optional
+        Class weights :math:`\alpha_j \ge 0`; default 1 (no weighting).
+    from_logits : bool, default False
+        Read ``y_pred`` as logits (computed with log-softmax, nothing clipped).
+    eps : float, default 1e-7
+        Clip for probabilities, in (0, 0.5). Unused with logits.
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
+        ``"none"`` returns one loss per row, shape ``y_true.shape[:-1]``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; one loss per row for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric or ``from_logits`` is not a bool.
+    ValueError
+        If the shapes differ; an input is empty or holds NaN/inf; a row of
+        ``y_true`` (or of ``y_pred`` without ``from_logits``) is no
+        probability row; ``gamma < 0``; ``alpha`` is negative or not of shape
+        ``(k,)``; ``eps`` is outside (0, 0.5); ``reduction`` is unknown.
+
+    Notes
+    -----
+    Keras' ``CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0)`` computes
+    this with ``alpha=0.25`` for **every** class: its default multiplies the
+    whole loss by 0.25 (in the binary focal loss :math:`\alpha` weighs the
+    positive class against the negative one). With ``from_logits=True`` Keras
+    still clips the softmax at :math:`\epsilon`, so a confidently wrong logit
+    costs it at most :math:`-\alpha \log 10^{-7}`; here the loss is exact.
+    PyTorch has no categorical focal loss.
+
+    References
+    ----------
+    T.-Y. Lin, P. Goyal, R. Girshick, K. He and P. Dollár, "Focal loss for
+    dense object detection", *ICCV* (2017).
+
+    Examples
+    --------
+    >>> categorical_focal([[0.0, 1.0, 0.0]], [[0.25, 0.5, 0.25]], reduction="none")  # 0.5^2 log 2
+    array([0.1732868])
+    >>> float(categorical_focal([[1.0, 0.0]], [[0.0, 0.0]], gamma=0.0, from_logits=True)) == float(np.log(2))
+    True
+    """
+    loss = _categorical_focal("categorical_focal", y_true, y_pred, gamma, alpha, from_logits, eps, reduction)
+    return reduce(loss, reduction, sample_weight, fn="categorical_focal")
+
+
+def categorical_focal_grad(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    gamma: float = 2.0,
+    alpha: ArrayLike | None = None,
+    from_logits: bool = False,
+    eps: float = EPS,
+    sample_weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Derivative of :func:`categorical_focal` with respect to ``y_pred``.
+
+    With :math:`u_j = p_j\,\partial\ell/\partial p_j = -\alpha_j y_j (1 - p_j)^{\gamma}
+    \bigl(1 - \gamma\, p_j \log p_j / (1 - p_j)\bigr)`,
+
+    .. math::
+
+        \frac{\partial \ell}{\partial z_j} = u_j - p_j \sum_m u_m, \qquad
+        \frac{\partial \ell}{\partial \hat y_j} = \frac{1}{\sum_m \hat y_m}
+        \Bigl(\frac{u_j}{p_j} - \sum_m u_m \frac{\hat y_m}{\sum_l \hat y_l}\Bigr)
+
+    for logits and for probabilities (rows are renormalised; a clipped entry
+    contributes 0), divided by :math:`n` for ``"mean"``. At :math:`\gamma = 0`
+    this is the cross-entropy's :math:`p - y`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``.
+
+    Examples
+    --------
+    >>> categorical_focal_grad([[1.0, 0.0]], [[0.0, 0.0]], gamma=0.0, from_logits=True)
+    array([[-0.5,  0.5]])
+    """
+    g = _categorical_focal("categorical_focal_grad", y_true, y_pred, gamma, alpha, from_logits, eps, reduction,
+                           grad=True)
+    return reduce_grad(g, reduction, g[..., 0].size, owned=True, sample_weight=sample_weight,
+                       fn="categorical_focal_grad", shape=g.shape[:-1])
+
+
 # --- registry -----------------------------------------------------------------
 
 _CHAPTER = "03_classification"
@@ -1721,6 +1889,28 @@ register(LossRecord(
     keras_notes=(
         r"The metric `BinaryAccuracy` counts $\hat y > t$ as positive, here $\hat y \ge t$: the two "
         r"disagree at $\hat y = t$."
+    ),
+))
+register(LossRecord(
+    name="categorical_focal", family="classification", task="multiclass classification",
+    minimiser=(
+        r"not the class probabilities when $\gamma > 0$ (at $\gamma = 0$ and $\alpha = 1$ it is the "
+        r"cross-entropy)"
+    ),
+    best_constant=None, proper=False,
+    formula=r"-\sum_j \alpha_j\, y_j (1 - p_j)^{\gamma} \log p_j",
+    gradient=(
+        r"\frac{\partial \ell}{\partial p_j} = \frac{1}{\sum_m p_m}\Bigl(\frac{u_j}{p_j} - \sum_m u_m\Bigr),\ "
+        r"u_j = -\alpha_j y_j (1 - p_j)^{\gamma}\Bigl(1 - \frac{\gamma p_j \log p_j}{1 - p_j}\Bigr)"
+    ),
+    convex=False, differentiable=True, robust=False,
+    fn=categorical_focal, grad=categorical_focal_grad, inputs="onehot_prob", chapter=_CHAPTER,
+    reference="lin2017",
+    keras="keras.losses.CategoricalFocalCrossentropy(alpha=1.0, gamma=2.0)(y_true, y_pred)",
+    params={"gamma": 2.0, "alpha": None, "from_logits": False, "eps": EPS},
+    keras_notes=(
+        "Its default `alpha=0.25` weighs every class alike, so it is 0.25 times this loss; and with "
+        r"`from_logits=True` it still clips the softmax at $10^{-7}$, where this loss is exact."
     ),
 ))
 register(LossRecord(

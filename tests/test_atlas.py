@@ -251,6 +251,12 @@ def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
+def _categorical_focal(y, x, gamma):
+    p = x / x.sum(-1, keepdims=True)
+    u = -y * (1 - p) ** gamma * (1 - gamma * p * np.log(p) / (1 - p))
+    return (u / p - u.sum(-1, keepdims=True)) / x.sum(-1, keepdims=True)
+
+
 #: record name -> (index of the gradient, NumPy transcription of ``record.gradient`` from the slice's args)
 TRANSCRIBED = {
     "mse": (0, lambda y, q: 2 * (q - y)),
@@ -265,6 +271,7 @@ TRANSCRIBED = {
     "gaussian_nll": (1, lambda y, mu, v: 0.5 * (1 / v - (y - mu) ** 2 / v**2)),
     "binary_cross_entropy": (0, lambda y, p: (p - y) / (p * (1 - p))),
     "focal": (0, lambda y, p: _focal(y, p, 2.0)),
+    "categorical_focal": (0, lambda y, p: _categorical_focal(y, p, 2.0)),
     "categorical_cross_entropy": (0, lambda y, p: -y / p + y.sum(-1, keepdims=True) / p.sum(-1, keepdims=True)),
     "sparse_categorical_cross_entropy": (0, lambda y, p: -(np.arange(p.shape[-1]) == y[:, None]).astype(float) / p
                                          + 1 / p.sum(-1, keepdims=True)),

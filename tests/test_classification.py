@@ -696,7 +696,7 @@ def test_registry_calls_match_pytorch_and_keras(record):
 
 def test_registry_has_every_classification_loss():
     expected = {"binary_cross_entropy", "categorical_cross_entropy", "sparse_categorical_cross_entropy", "hinge",
-                "squared_hinge", "multiclass_hinge", "zero_one", "focal", "nll"}
+                "squared_hinge", "multiclass_hinge", "zero_one", "focal", "nll", "categorical_focal"}
     assert {r.name for r in CLASSIFICATION} == expected
 
 
@@ -1000,3 +1000,40 @@ def test_multiclass_hinge_refuses_an_unknown_variant():
     with pytest.raises(ValueError, match=r"^multiclass_hinge: variant must be one of 'weston_watkins', "
                                          r"'crammer_singer', got 'cs'$"):
         lf.multiclass_hinge([0], [[1.0, 0.0]], variant="cs")
+
+
+# --- categorical focal ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_categorical_focal_matches_keras_value_and_gradient(gamma, from_logits):
+    rng = np.random.default_rng(44)
+    y, z = np.eye(4)[rng.integers(0, 4, size=7)], rng.normal(scale=2.0, size=(7, 4))
+    x = z if from_logits else np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    alpha = np.array([0.5, 1.0, 2.0, 0.25])
+    call = (f"keras.losses.CategoricalFocalCrossentropy(alpha=[0.5, 1.0, 2.0, 0.25], gamma={gamma}, "
+            f"from_logits={from_logits})(y_true, y_pred)")
+    value, grad = keras_value_and_grad(call, y, x)
+    kwargs = dict(gamma=gamma, alpha=alpha, from_logits=from_logits)
+    assert lf.categorical_focal(y, x, **kwargs) == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(lf.categorical_focal_grad(y, x, **kwargs), grad, rtol=1e-10, atol=1e-15)
+
+
+def test_categorical_focal_at_gamma_0_is_the_cross_entropy_and_stays_finite_at_extreme_logits():
+    rng = np.random.default_rng(45)
+    y, z = rng.dirichlet(np.ones(5), size=8), rng.normal(scale=3.0, size=(8, 5))
+    for from_logits in (False, True):
+        x = z if from_logits else np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(lf.categorical_focal(y, x, gamma=0.0, from_logits=from_logits, reduction="none"),
+                                   lf.categorical_cross_entropy(y, x, from_logits=from_logits, reduction="none"),
+                                   rtol=1e-13)
+        np.testing.assert_allclose(lf.categorical_focal_grad(y, x, gamma=0.0, from_logits=from_logits),
+                                   lf.categorical_cross_entropy_grad(y, x, from_logits=from_logits),
+                                   rtol=1e-12, atol=1e-16)
+    # right with certainty: 0 and no NaN; wrong with certainty: (1 - 0)^gamma * 1e4 exactly
+    z_far = np.array([[1e4, 0.0, -1e4], [-1e4, 0.0, 1e4]])
+    label = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    got = lf.categorical_focal(label, z_far, gamma=0.5, from_logits=True, reduction="none")
+    np.testing.assert_array_equal(got, [0.0, 2e4])
+    assert np.all(np.isfinite(lf.categorical_focal_grad(label, z_far, gamma=0.5, from_logits=True)))

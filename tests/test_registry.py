@@ -297,6 +297,20 @@ def keras_categorical_hinge():
     assert float(k(keras.losses.CategoricalHinge)(np.eye(3)[label], row + 10.0)) == 0.0  # shift-dependent
 
 
+def keras_categorical_focal():
+    y, p = rows(33, n=6, k=4)
+    ours = lf.categorical_focal(y, p)
+    assert inspect.signature(keras.losses.CategoricalFocalCrossentropy).parameters["alpha"].default == 0.25
+    assert float(k(keras.losses.CategoricalFocalCrossentropy)(y, p)) == pytest.approx(0.25 * ours, rel=1e-12)
+    assert float(k(keras.losses.CategoricalFocalCrossentropy, alpha=1.0)(y, p)) == pytest.approx(ours, rel=1e-12)
+    # a confidently wrong logit: Keras clips the softmax at 1e-7, this loss does not
+    z = np.array([[-40.0, 0.0, 0.0]])
+    label = np.array([[1.0, 0.0, 0.0]])
+    theirs = float(k(keras.losses.CategoricalFocalCrossentropy, alpha=1.0, from_logits=True)(label, z))
+    assert theirs == pytest.approx(-np.log(1e-7) * (1 - 1e-7) ** 2, rel=1e-9)
+    assert lf.categorical_focal(label, z, from_logits=True) == pytest.approx(40.0 + np.log(2.0), rel=1e-12)
+
+
 def keras_zero_one():
     accuracy = keras.metrics.BinaryAccuracy(threshold=0.5)
     accuracy.update_state(np.array([[1.0]]), np.array([[0.5]]))
@@ -442,6 +456,7 @@ CHECKS = {
     ("squared_hinge", "keras"): lambda: keras_hinge_like(keras.losses.SquaredHinge, lf.squared_hinge, 2),
     ("multiclass_hinge", "torch"): torch_multiclass_hinge,
     ("multiclass_hinge", "keras"): keras_categorical_hinge,
+    ("categorical_focal", "keras"): keras_categorical_focal,
     ("zero_one", "keras"): keras_zero_one,
     ("focal", "keras"): keras_focal,
     ("triplet", "torch"): torch_triplet,
