@@ -176,6 +176,10 @@ def ref_categorical_focal(args, gamma=2.0, eps=EPS):
     return out
 
 
+def ref_margin_ranking(args, margin=0.0):
+    return [max(M(0), M(margin) - M(y) * (M(a) - M(b))) for y, a, b in _flat(*args)]
+
+
 def ref_nll(args):
     labels, logp = args
     return [-M(row[int(y)]) for y, row in zip(np.ravel(labels), np.reshape(logp, (-1, np.shape(logp)[-1])),
@@ -428,6 +432,7 @@ ROWS = (
     _registry_row("contrastive", ref_contrastive, "pair_distances"),
     _registry_row("triplet", ref_triplet, "triplets"),
     _registry_row("cosine_embedding", ref_cosine, "cosine_pairs"),
+    _registry_row("margin_ranking", ref_margin_ranking, "ranking_pairs"),
     _registry_row("dice", ref_dice, "masks"),
     _registry_row("tversky", ref_tversky, "masks"),
     _registry_row("ctc", ref_ctc, "ctc", mean_weights=lambda args: 1.0 / np.maximum(args[3], 1.0)),
@@ -535,6 +540,16 @@ def _binary_logits(rng):
 
 def _onehot(labels, k):
     return np.eye(k)[labels]
+
+
+def _ranking_pairs(rng):
+    return [
+        ("random", "ordinary", (rng.choice([-1.0, 1.0], size=(8, 4)), rng.normal(size=(8, 4)),
+                                rng.normal(size=(8, 4)))),
+        ("scores ±1e300", "extreme", (np.array([1.0, -1.0]), np.array([1e300, 1e300]), np.array([-1e300, -1e300]))),
+        ("scores 1e-300 apart, and 1 ulp apart at 1", "extreme",
+         (np.array([-1.0, -1.0]), np.array([2e-300, 1.0 + 2.0**-52]), np.array([1e-300, 1.0]))),
+    ]
 
 
 def _sparse_logprob(rng):
@@ -714,7 +729,7 @@ def _preference_logps(rng):
 CASES = {
     "real": _real, "log1p_real": _log1p_real, "counts": _counts, "log_counts": _log_counts, "gaussian": _gaussian,
     "binary_prob": _binary_prob, "binary_logits": _binary_logits,
-    "sparse_logprob": _sparse_logprob,
+    "sparse_logprob": _sparse_logprob, "ranking_pairs": _ranking_pairs,
     "onehot_prob": lambda rng: _prob_rows(rng, sparse=False), "sparse_prob": lambda rng: _prob_rows(rng, sparse=True),
     "onehot_logits": lambda rng: _logit_rows(rng, sparse=False),
     "sparse_logits": lambda rng: _logit_rows(rng, sparse=True),

@@ -69,6 +69,8 @@ from lossfns.embedding import (
     contrastive_grad,
     cosine_embedding,
     cosine_embedding_grad,
+    margin_ranking,
+    margin_ranking_grad,
     triplet,
     triplet_grad,
 )
@@ -129,6 +131,7 @@ __all__ = [
     "squared_hinge", "squared_hinge_grad", "multiclass_hinge", "multiclass_hinge_grad", "nll", "nll_grad", "zero_one",
     "focal", "focal_grad", "categorical_focal", "categorical_focal_grad",
     "contrastive", "contrastive_grad", "triplet", "triplet_grad", "cosine_embedding", "cosine_embedding_grad",
+    "margin_ranking", "margin_ranking_grad",
     "dice", "dice_grad", "tversky", "tversky_grad", "ctc", "ctc_grad",
     "info_nce", "info_nce_grad", "nt_xent", "nt_xent_grad", "distillation", "distillation_grad",
     "bradley_terry", "bradley_terry_grad", "dpo", "dpo_grad",

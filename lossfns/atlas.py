@@ -111,6 +111,10 @@ def _sparse_logprob(t):
     return [("", (np.zeros_like(t), np.log(p)), {0: dp / p}, 0)]
 
 
+def _ranking_pairs(t):
+    return [("", (np.ones_like(t), t, np.zeros_like(t)), {0: np.ones_like(t)}, 0)]
+
+
 def _signed(t):
     return [("", (np.ones_like(t), t), {0: np.ones_like(t)}, 0)]
 
@@ -240,6 +244,9 @@ SLICES = {
     "triplets": Slice((0.1, 4.0), r"anchor–negative distance",
                       r"against the anchor–negative distance, with the positive at distance 1 from the anchor "
                       r"(2-d embeddings, margin $m = 1$)", _triplets),
+    "ranking_pairs": Slice((-3.0, 3.0), r"score difference $x_1 - x_2$",
+                           r"against the score difference $x_1 - x_2$ of a pair whose first item should rank "
+                           r"higher ($y = +1$, margin $m = 0$)", _ranking_pairs),
     "cosine_pairs": Slice((0.0, np.pi), r"angle between $a$ and $b$ (radians)",
                           r"against the angle between the two embeddings, for a similar and a dissimilar pair "
                           r"(margin $m = 0$)", _cosine),

@@ -5,7 +5,8 @@ The losses compare embeddings rather than a prediction with a target.
 :func:`triplet` takes anchor, positive and negative embeddings (PyTorch's
 argument order), and :func:`cosine_embedding` takes a label and two
 embeddings. The embedding axis is the last one; ``"none"`` returns one loss
-per pair or triplet, the shape without that axis.
+per pair or triplet, the shape without that axis. :func:`margin_ranking`
+takes a +1/-1 label and the scores of the two items of each pair, elementwise.
 """
 from __future__ import annotations
 
@@ -608,5 +609,129 @@ register(LossRecord(
     keras_notes=(
         r"`CosineSimilarity` is another loss: $-\cos$ of a prediction and a target, with no label and "
         "no margin."
+    ),
+))
+
+
+def _margin_ranking(fn: str, y_true, x1, x2, margin, reduction):
+    y, a, b = prepare_arrays(fn, reduction, {"y_true": y_true, "x1": x1, "x2": x2})
+    margin = check_scalar(fn, "margin", margin)
+    bad = (y != 1.0) & (y != -1.0)
+    if bad.any():
+        raise ValueError(f"{fn}: y_true must hold labels in {{-1, +1}} (+1: x1 should rank above x2), "
+                         f"got {float(y[bad][0])!r}")
+    return y, a, b, margin, margin - y * (a - b)
+
+
+def margin_ranking(
+    y_true: ArrayLike, x1: ArrayLike, x2: ArrayLike, *, margin: float = 0.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+):
+    r"""Margin ranking loss: ``x1`` should score above ``x2`` by ``margin`` where ``y = +1``, below where ``-1``.
+
+    .. math:: \ell_i = \max\bigl(0,\ m - y_i\,(x_{1,i} - x_{2,i})\bigr)
+
+    the hinge of the score difference: a pair ranked the right way round by
+    at least :math:`m` costs nothing, and every other pair pays the shortfall.
+    Only differences matter, so adding a constant to every score changes
+    nothing.
+
+    Parameters
+    ----------
+    y_true : array_like, any shape
+        :math:`y_i = +1` if the first item should rank higher, :math:`-1` if
+        the second should.
+    x1, x2 : array_like, same shape as ``y_true``
+        Scores of the two items of each pair.
+    margin : float, default 0.0
+        The margin :math:`m` (any real; PyTorch's default 0).
+    sample_weight : array_like, optional
+        Weights :math:`w_i \ge 0`, shaped like the ``"none"`` output (rules in ``help(lossfns)``):
+        ``"mean"`` is then :math:`\sum_i w_i \ell_i / n`, ``"weighted_mean"``
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`. Default: every weight 1.
+    reduction : {"mean", "sum", "none", "weighted_mean"}, default "mean"
+        ``"none"`` returns one loss per pair, shaped like ``y_true``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        A float for ``"mean"`` and ``"sum"``; an array shaped like ``y_true``
+        for ``"none"``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If the shapes differ, an input is empty or holds NaN/inf, a label is
+        not -1 or +1, ``margin`` is not finite, or ``reduction`` is unknown.
+
+    Notes
+    -----
+    PyTorch's ``margin_ranking_loss(input1, input2, target, margin=0.0)``
+    takes the label last and any real label: a label of 0 there costs
+    :math:`\max(0, m)` whatever the scores, and a label of 2 doubles the pull;
+    here both are errors. Keras has no ranking loss among its losses.
+
+    References
+    ----------
+    R. Herbrich, T. Graepel and K. Obermayer, "Large margin rank boundaries
+    for ordinal regression", in *Advances in Large Margin Classifiers*, MIT
+    Press (2000), 115-132.
+
+    Examples
+    --------
+    >>> margin_ranking([1.0, -1.0], [2.0, 2.0], [0.5, 0.5], margin=1.0, reduction="none")  # right by 1.5; wrong
+    array([0. , 2.5])
+    """
+    _, _, _, _, shortfall = _margin_ranking("margin_ranking", y_true, x1, x2, margin, reduction)
+    return reduce(np.maximum(shortfall, 0.0), reduction, sample_weight, fn="margin_ranking")
+
+
+def margin_ranking_grad(
+    y_true: ArrayLike, x1: ArrayLike, x2: ArrayLike, *, margin: float = 0.0,
+    sample_weight: ArrayLike | None = None, reduction: str = "mean",
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Derivatives of :func:`margin_ranking` with respect to ``x1`` and ``x2``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial x_{1,i}} = -y_i\,[m - y_i(x_{1,i} - x_{2,i}) > 0],
+        \qquad \frac{\partial \ell_i}{\partial x_{2,i}} = -\frac{\partial \ell_i}{\partial x_{1,i}}
+
+    divided by :math:`n` for ``"mean"``; at the kink the subgradient 0, as in
+    PyTorch.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(d/dx1, d/dx2)``, each shaped like ``x1``.
+
+    Examples
+    --------
+    >>> margin_ranking_grad([1.0, -1.0], [2.0, 2.0], [0.5, 0.5], margin=1.0, reduction="sum")
+    (array([0., 1.]), array([ 0., -1.]))
+    """
+    y, _, _, _, shortfall = _margin_ranking("margin_ranking_grad", y_true, x1, x2, margin, reduction)
+    g1 = reduce_grad(np.where(shortfall > 0.0, -y, 0.0), reduction, y.size, owned=True, sample_weight=sample_weight,
+                     fn="margin_ranking_grad")
+    return g1, -g1 + 0.0
+
+
+register(LossRecord(
+    name="margin_ranking", family="embedding", task="learning to rank (pairs)",
+    formula=r"\max\bigl(0,\ m - y\,(x_1 - x_2)\bigr)",
+    gradient=(
+        r"\frac{\partial \ell}{\partial x_1} = -y\,\mathbf{1}[m - y(x_1 - x_2) > 0] = "
+        r"-\frac{\partial \ell}{\partial x_2}"
+    ),
+    convex=True, differentiable=False, robust=True,
+    fn=margin_ranking, grad=margin_ranking_grad, inputs="ranking_pairs", chapter=_CHAPTER,
+    reference="herbrich2000",
+    torch="torch.nn.functional.margin_ranking_loss(x1, x2, y_true, margin=0.0)",
+    params={"margin": 0.0},
+    torch_notes=(
+        "The label comes last, `margin_ranking_loss(x1, x2, y)`, and any real label is taken: 0 costs "
+        "$\\max(0, m)$ whatever the scores. Here a label must be -1 or +1."
     ),
 ))

@@ -83,6 +83,7 @@ PERFECT_PREDICTIONS = {
     "distributions": r"$q = p$",
     "pair_distances": r"$d = 0$ for similar pairs, $d = m$ for dissimilar ones",
     "triplets": r"positive $=$ anchor, negative at distance $\ge m$",
+    "ranking_pairs": r"$x_1 - x_2 = y$: each pair ranked the right way round by 1 (the default margin is 0)",
     "cosine_pairs": r"$b = a$ for similar pairs, $b = -a$ for dissimilar ones",
     "masks": r"$\hat y = y$",
     "ctc": r"log-probability 0 on one alignment of the labels and $-1000$ elsewhere",

@@ -116,6 +116,12 @@ def sparse_logprob(draw):
 
 
 @st.composite
+def ranking_pairs(draw):
+    shape = (draw(batch), draw(width))
+    return draw(labels(shape, [-1.0, 1.0])), draw(arrays(shape, -5.0, 5.0)), draw(arrays(shape, -5.0, 5.0))
+
+
+@st.composite
 def signed(draw):
     shape = (draw(batch), draw(width))
     return draw(labels(shape, [-1.0, 1.0])), draw(arrays(shape, -5.0, 5.0))
@@ -282,6 +288,8 @@ KINDS = {
     "pair_distances": Kind(pair_distances(), lambda y, d: (y, np.where(y == 1, 0.0, 1.0)),
                            lambda y, d: bool(np.all(d > 1e-5) and np.all(np.abs(d - 1.0)[y == 0] > 1e-4))),
     "triplets": Kind(triplets(), lambda a, p, n: (a, a, a + 2.0), _triplet_safe, predicted=(0, 1, 2)),
+    "ranking_pairs": Kind(ranking_pairs(), lambda y, a, b: (y, b + y, b),
+                          lambda y, a, b: bool(np.all(np.abs(a - b) > 1e-4)), predicted=(1, 2)),
     "cosine_pairs": Kind(cosine_pairs(), lambda y, a, b: (y, a, np.where(y[:, None] > 0, a, -a)), _cosine_safe,
                          predicted=(1, 2)),
     "masks": Kind(masks(), lambda y, p: (y, y), lambda y, p: _inside(p, 0.0, 1.0, 1e-3)),

@@ -281,6 +281,7 @@ TRANSCRIBED = {
     "multiclass_hinge": (0, lambda y, s: _multiclass_hinge(y, s, 1.0)),
     "kl_divergence": (0, lambda p, q: -p / q),
     "contrastive": (0, lambda y, d: 2 * y * d - 2 * (1 - y) * np.maximum(0, 1.0 - d)),
+    "margin_ranking": (0, lambda y, x1, x2: -y * (0.0 - y * (x1 - x2) > 0)),
     "cosine_embedding": (1, lambda y, a, b: _cosine_embedding(y, a, b, 0.0)),
     "triplet": (2, lambda a, p, n: _triplet(a, p, n, 1.0, 1e-6)),
     "dice": (0, lambda y, q: _dice(y, q, 1.0)),

@@ -108,6 +108,13 @@ def triplet_inputs(rng: np.random.Generator, shape=(4, 3)):
     return anchor, anchor + rng.normal(scale=0.5, size=shape), anchor + rng.normal(scale=1.5, size=shape)
 
 
+def ranking_pair_inputs(rng: np.random.Generator, shape=(4, 3)):
+    """-1/+1 labels and two scores per pair whose differences stay at least 0.1 away from the kink at 0."""
+    x2 = rng.normal(size=shape)
+    gap = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.1, 2.0, shape)
+    return rng.choice([-1.0, 1.0], size=shape), x2 + gap, x2
+
+
 def cosine_pair_inputs(rng: np.random.Generator, shape=(4, 3)):
     """-1/+1 labels, shape (4,), and two embeddings per pair, shape (4, 3)."""
     return rng.choice([-1.0, 1.0], size=shape[:-1]), rng.normal(size=shape), rng.normal(size=shape)
@@ -238,6 +245,10 @@ INPUTS = {
         (1, -0.5, r"distance must lie in \[0, inf\) \(a distance\), got 1 value\(s\) outside it, e.g. -0.5"),
     )),
     "triplets": InputKind(triplet_inputs, predicted=(0, 1, 2)),
+    "ranking_pairs": InputKind(ranking_pair_inputs, predicted=(1, 2), invalid=(
+        (0, 0.0, r"y_true must hold labels in \{-1, \+1\} \(\+1: x1 should rank above x2\), got 0.0"),
+        (0, 2.0, r"y_true must hold labels in \{-1, \+1\} \(\+1: x1 should rank above x2\), got 2.0"),
+    )),
     "cosine_pairs": InputKind(cosine_pair_inputs, predicted=(1, 2), invalid=(
         (0, 0.5, r"y_same must hold labels in \{-1, \+1\} or in \{0, 1\}, got 0.5"),
     )),
@@ -309,6 +320,7 @@ INVALID_PARAMS = {
     ("triplet", "margin"): ((-0.5, np.inf, np.nan), "[0, inf)"),
     ("triplet", "p"): ((0.5, 0.0, -1.0, np.inf, np.nan), "[1, inf)"),
     ("triplet", "eps"): ((-1e-6, np.inf, np.nan), "[0, inf)"),
+    ("margin_ranking", "margin"): ((np.inf, -np.inf, np.nan), "(-inf, inf)"),
     ("cosine_embedding", "margin"): ((-1.5, 1.5, np.inf, np.nan), "[-1, 1]"),
     ("dice", "smooth"): ((-1.0, np.inf, np.nan), "[0, inf)"),
     ("tversky", "alpha"): ((-0.1, np.inf, np.nan), "[0, inf)"),

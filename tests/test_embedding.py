@@ -301,3 +301,33 @@ def test_triplet_is_finite_for_huge_embeddings():
     np.testing.assert_allclose(d_n, [[0.0, -1.0]], rtol=1e-15)
     tiny = emb.triplet([[3e-200, 0.0]], [[0.0, 4e-200]], [[0.0, 0.0]], margin=0.0, eps=0.0, reduction="none")
     np.testing.assert_allclose(tiny, [5e-200 - 3e-200], rtol=1e-15)  # |a - p| = 5e-200 no longer underflows to 0
+
+
+# --- margin ranking ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("margin", [0.0, 0.7, -0.3])
+def test_margin_ranking_matches_torch_value_and_gradients(reduction, margin):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(46)
+    y, x1, x2 = rng.choice([-1.0, 1.0], size=(5, 3)), rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    t1, t2 = (torch.tensor(a, requires_grad=True) for a in (x1, x2))
+    theirs = torch.nn.functional.margin_ranking_loss(t1, t2, torch.tensor(y), margin=margin, reduction=reduction)
+    theirs.sum().backward()
+    np.testing.assert_allclose(lf.margin_ranking(y, x1, x2, margin=margin, reduction=reduction),
+                               theirs.detach().numpy(), rtol=1e-14)
+    g1, g2 = lf.margin_ranking_grad(y, x1, x2, margin=margin, reduction=reduction)
+    np.testing.assert_allclose(g1, t1.grad.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(g2, t2.grad.numpy(), rtol=1e-14)
+
+
+def test_margin_ranking_sees_only_score_differences():
+    rng = np.random.default_rng(47)
+    y, x1, x2 = rng.choice([-1.0, 1.0], size=20), rng.normal(size=20), rng.normal(size=20)
+    base = lf.margin_ranking(y, x1, x2, margin=0.5, reduction="none")
+    np.testing.assert_allclose(lf.margin_ranking(y, x1 + 100.0, x2 + 100.0, margin=0.5, reduction="none"), base,
+                               atol=1e-13)
+    np.testing.assert_array_equal(lf.margin_ranking(-y, x2, x1, margin=0.5, reduction="none"), base)  # swap
+    assert lf.margin_ranking([1.0], [2.0], [0.5], margin=1.0) == 0.0  # right way round by 1.5 >= 1
+    assert lf.margin_ranking([-1.0], [2.0], [0.5], margin=1.0) == 2.5

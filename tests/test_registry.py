@@ -354,6 +354,19 @@ def torch_triplet():
                                                                 rel=1e-13)
 
 
+def torch_margin_ranking():
+    rng = np.random.default_rng(34)
+    y, x1, x2 = rng.choice([-1.0, 1.0], size=8), rng.normal(size=8), rng.normal(size=8)
+    assert list(inspect.signature(F.margin_ranking_loss).parameters)[:3] == ["input1", "input2", "target"]
+    for m in (0.0, 0.5):
+        theirs = F.margin_ranking_loss(t(x1), t(x2), t(y), margin=m).item()
+        assert theirs == pytest.approx(lf.margin_ranking(y, x1, x2, margin=m), rel=1e-14)
+    zero_label = F.margin_ranking_loss(t(x1), t(x2), t(np.zeros(8)), margin=0.5).item()
+    assert zero_label == pytest.approx(0.5, rel=1e-15)  # max(0, m) whatever the scores
+    with pytest.raises(ValueError, match=r"^margin_ranking: y_true must hold labels in \{-1, \+1\}"):
+        lf.margin_ranking(np.zeros(8), x1, x2, margin=0.5)
+
+
 def torch_cosine():
     a, b = np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 1.0], [0.0, 2.0]])  # both cosines are 1/sqrt(2)
     assert list(inspect.signature(F.cosine_embedding_loss).parameters)[:3] == ["input1", "input2", "target"]
@@ -461,6 +474,7 @@ CHECKS = {
     ("focal", "keras"): keras_focal,
     ("triplet", "torch"): torch_triplet,
     ("cosine_embedding", "torch"): torch_cosine,
+    ("margin_ranking", "torch"): torch_margin_ranking,
     ("cosine_embedding", "keras"): keras_cosine,
     ("dice", "keras"): keras_dice,
     ("tversky", "keras"): keras_tversky,
