@@ -31,8 +31,8 @@ mean, :math:`\sum_i w_{y_i} \ell_i / \sum_i w_{y_i}`. ``sample_weight=None``
 The class axis
 --------------
 The losses over classes (``categorical_cross_entropy``,
-``sparse_categorical_cross_entropy``, ``multiclass_hinge``, ``kl_divergence``
-and their gradients) read the classes from the last axis of the prediction,
+``sparse_categorical_cross_entropy``, ``nll``, ``categorical_focal``,
+``multiclass_hinge``, ``kl_divergence`` and their gradients) read the classes from the last axis of the prediction,
 as Keras does; ``axis=1`` reads PyTorch's ``(N, C, d1, ...)`` layout as it
 is. Per-sample losses and ``sample_weight`` then have the prediction's
 shape without that axis, and a gradient has the prediction's shape.

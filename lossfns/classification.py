@@ -872,6 +872,7 @@ def _nll(fn: str, y_true, y_pred, class_weight, ignore_index, reduction):
     return labels, logp, weight, count
 
 
+@class_axis(labels=True)
 def nll(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -956,6 +957,7 @@ def nll(
     return reduce(loss + 0.0, reduction, sample_weight, fn="nll", count=count, norm=norm)
 
 
+@class_axis(labels=True, grad=True)
 def nll_grad(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -1610,6 +1612,7 @@ def _categorical_focal(fn: str, y_true, y_pred, gamma, alpha, from_logits, eps, 
     return (g - np.sum(g * unclipped, axis=-1, keepdims=True)) / total
 
 
+@class_axis()
 def categorical_focal(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -1691,6 +1694,7 @@ def categorical_focal(
     return reduce(loss, reduction, sample_weight, fn="categorical_focal")
 
 
+@class_axis(grad=True)
 def categorical_focal_grad(
     y_true: ArrayLike,
     y_pred: ArrayLike,

@@ -51,6 +51,8 @@ def test_axis_1_equals_the_default_on_moved_arrays_for_every_class_axis_loss():
          {"from_logits": True}),
         (lf.multiclass_hinge, lf.multiclass_hinge_grad, LABELS, Z, LABELS, {}),
         (lf.kl_divergence, lf.kl_divergence_grad, targets, probs, _last(targets), {}),
+        (lf.nll, lf.nll_grad, LABELS, np.log(probs), LABELS, {}),
+        (lf.categorical_focal, lf.categorical_focal_grad, onehot, Z, _last(onehot), {"from_logits": True}),
     ]
     weights = RNG.uniform(0.0, 2.0, size=LABELS.shape)
     for fn, grad, y, p, y_last, kwargs in cases:
@@ -83,3 +85,9 @@ def test_bad_axes_are_refused_naming_the_range():
     with pytest.raises(ValueError, match=r"^multiclass_hinge: y_pred has shape \(4, 3, 2, 5\) but y_true has shape "
                                          r"\(4, 3\).* \(y_pred's axis 1, its classes, moved to the end\)$"):
         lf.multiclass_hinge(LABELS[:, :, 0], Z, axis=1)
+
+
+def test_nll_on_axis_1_is_torch_nll_loss_on_log_softmax():
+    log_p = np.log(_softmax(Z, 1))
+    ref = F.nll_loss(torch.tensor(log_p), torch.tensor(LABELS)).item()
+    assert lf.nll(LABELS, log_p, axis=1) == pytest.approx(ref, rel=1e-12)

@@ -336,6 +336,8 @@ INVALID_PARAMS = {
     ("sparse_categorical_cross_entropy", "axis"): ((2, -3), "[-2, 1]"),
     ("multiclass_hinge", "axis"): ((2, -3), "[-2, 1]"),
     ("kl_divergence", "axis"): ((2, -3), "[-2, 1]"),
+    ("nll", "axis"): ((2, -3), "[-2, 1]"),
+    ("categorical_focal", "axis"): ((2, -3), "[-2, 1]"),
 }
 
 RECORDS = records()
