@@ -228,17 +228,19 @@ def blocked_sum(kernel, arrays: tuple, *, scratch: int = 0) -> float:
     """
     flat = [np.ravel(a) for a in arrays]
     n = flat[0].size
-    bufs = [np.empty(min(n, BLOCK)) for _ in range(scratch + 1)]
+    return _pairwise_total(kernel, flat, [np.empty(min(n, BLOCK)) for _ in range(scratch + 1)], 0, n)
 
-    def total(start: int, count: int) -> float:
-        if count > BLOCK:
-            half = count // 2 - (count // 2) % 8
-            return total(start, half) + total(start + half, count - half)
-        stop = start + count
-        kernel(*(a[start:stop] for a in flat), *(b[:count] for b in bufs))
-        return float(np.add.reduce(bufs[0][:count]))
 
-    return total(0, n)
+def _pairwise_total(kernel, flat: list, bufs: list, start: int, count: int) -> float:
+    # a module-level function, not a closure that calls itself: that would be a reference cycle, and every call's
+    # buffers would wait for the garbage collector (five times slower at 1e4 elements)
+    if count > BLOCK:
+        half = count // 2 - (count // 2) % 8
+        return (_pairwise_total(kernel, flat, bufs, start, half)
+                + _pairwise_total(kernel, flat, bufs, start + half, count - half))
+    stop = start + count
+    kernel(*(a[start:stop] for a in flat), *(b[:count] for b in bufs))
+    return float(np.add.reduce(bufs[0][:count]))
 
 
 def reduce_elementwise(kernel, arrays: tuple, reduction: str, sample_weight=None, *, fn: str = "", scratch: int = 0,
