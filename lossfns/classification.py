@@ -150,13 +150,17 @@ def _cross_entropy_rows(target, x: np.ndarray, from_logits: bool, eps: float, *,
         out *= p
         out -= one_minus_p
         return out
+    # two arrays of the input's size, each reused in place (the value as the 'others' and product buffer)
     total = np.sum(x, axis=-1, keepdims=True)
-    r = x / total
-    r_clip = np.clip(r, eps, 1.0 - eps)
+    r = np.divide(x, total)
     if grad:
-        dr = np.where((r >= eps) & (r <= 1.0 - eps), -target / r_clip, 0.0)  # d loss / d (x / total)
-        return (dr - np.sum(dr * r, axis=-1, keepdims=True)) / total
-    log_r = np.log(r_clip)
+        inside = (r >= eps) & (r <= 1.0 - eps)
+        dr = np.clip(r, eps, 1.0 - eps)
+        np.negative(np.divide(target, dr, out=dr), out=dr)  # d loss / d (x / total) = -t / r where not clipped
+        np.copyto(dr, 0.0, where=~inside)
+        dot = np.sum(np.multiply(dr, r, out=r), axis=-1, keepdims=True)
+        return np.divide(np.subtract(dr, dot, out=dr), total, out=dr)
+    log_r = np.log(np.clip(r, eps, 1.0 - eps, out=r), out=r)
     # the top class of a row: log(1 - share of the others), so that p near 1 (or clipped to 1 - eps) keeps its
     # digits; log(r) of a rounded r there is off by up to 1e-16 / |log r| relative (5e-10 at r = 1 - 1e-7)
     top = np.argmax(x, axis=-1)[..., None]
@@ -165,7 +169,7 @@ def _cross_entropy_rows(target, x: np.ndarray, from_logits: bool, eps: float, *,
     rest = np.sum(others, axis=-1, keepdims=True) / total
     log_top = np.where(rest < 0.5, np.log1p(-np.clip(rest, eps, 1.0 - eps)), np.take_along_axis(log_r, top, axis=-1))
     np.put_along_axis(log_r, top, log_top, axis=-1)
-    return -np.sum(target * log_r, axis=-1)
+    return -np.sum(np.multiply(target, log_r, out=others), axis=-1)
 
 
 # --- binary cross-entropy -----------------------------------------------------
