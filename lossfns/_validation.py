@@ -377,14 +377,20 @@ SIMPLEX_ATOL = 1e-4
 """How far from 1 (absolute) a row of probabilities may sum before it is rejected."""
 
 
+def first_row(off: np.ndarray) -> tuple[tuple, str]:
+    """The index of the first ``True`` row of the mask ``off`` (rows: all axes but the last, reduced away) and how
+    a message names it ("row 3", "row (1, 2)", or "the row" for a single row)."""
+    where = tuple(int(i) for i in np.unravel_index(int(np.argmax(off)), off.shape))
+    return where, (f"row {where[0] if len(where) == 1 else where}" if where else "the row")
+
+
 def check_rows_sum_to_one(fn: str, name: str, arr: np.ndarray, *, atol: float = SIMPLEX_ATOL) -> np.ndarray:
     """Raise ``ValueError`` unless ``arr`` holds probabilities whose rows (last axis) sum to 1 within ``atol``."""
     check_in_range(fn, name, arr, low=0.0, high=1.0, why=" (probabilities)")
     sums = arr.sum(axis=-1)
     off = np.abs(sums - 1.0) > atol
     if off.any():
-        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(off)), sums.shape))
-        row = f"row {where[0] if len(where) == 1 else where}" if where else "the row"
+        where, row = first_row(off)
         raise ValueError(
             f"{fn}: each row of {name} (last axis) must sum to 1 within {atol:g}, "
             f"but {row} sums to {float(sums[where]):.10g}; {int(off.sum())} row(s) are off"

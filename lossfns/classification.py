@@ -32,6 +32,7 @@ from lossfns._validation import (
     check_rows_sum_to_one,
     check_scalar,
     check_weights,
+    first_row,
     new_like,
     prepare_labels,
     prepare_pair,
@@ -632,6 +633,28 @@ def categorical_cross_entropy_grad(
 # --- sparse categorical cross-entropy -----------------------------------------
 
 
+def _mask_ignored(fn: str, y_true, ignore_index):
+    """``y_true`` with the labels equal to ``ignore_index`` set to class 0 (their losses are dropped later), and
+    the mask of those labels (``None`` when ``ignore_index`` is ``None``)."""
+    if ignore_index is None:
+        return y_true, None
+    ignore_index = check_int(fn, "ignore_index", ignore_index)
+    t = as_float_array(y_true, fn=fn, name="y_true")
+    ignored = t == ignore_index
+    return np.where(ignored, 0.0, t), ignored
+
+
+def _kept_count(fn: str, ignored, ignore_index, reduction):
+    """How many labels ``"mean"`` divides by when some are ignored (``None``: none is, all count)."""
+    if ignored is None or not ignored.any():
+        return None
+    count = int(np.count_nonzero(~ignored))
+    if count == 0 and reduction in ("mean", "weighted_mean"):
+        raise ValueError(f"{fn}: every label equals ignore_index={ignore_index}, so the mean has no labels to "
+                         "average (0/0); use reduction='sum'")
+    return count
+
+
 def _sparse_cce(fn: str, y_true, y_pred, from_logits, eps, ignore_index, label_smoothing, class_weight, reduction, *,
                 grad=False):
     """Per-label losses (or their derivative), the checked ``reduction``, the number of labels "mean" divides by
@@ -639,12 +662,7 @@ def _sparse_cce(fn: str, y_true, y_pred, from_logits, eps, ignore_index, label_s
     from_logits = check_bool(fn, "from_logits", from_logits)
     eps = _check_eps(fn, eps)
     smoothing = check_scalar(fn, "label_smoothing", label_smoothing, low=0.0, high=1.0)
-    ignored = None
-    if ignore_index is not None:
-        ignore_index = check_int(fn, "ignore_index", ignore_index)
-        t = as_float_array(y_true, fn=fn, name="y_true")
-        ignored = t == ignore_index
-        y_true = np.where(ignored, 0.0, t)  # any valid class; its loss is dropped below
+    y_true, ignored = _mask_ignored(fn, y_true, ignore_index)
     labels, x = prepare_labels(fn, y_true, y_pred, reduction)
     k = x.shape[-1]
     w = check_weights(fn, "class_weight", class_weight, (k,), low_open=False, exact=True)
@@ -660,12 +678,8 @@ def _sparse_cce(fn: str, y_true, y_pred, from_logits, eps, ignore_index, label_s
             target = (1.0 - smoothing) * target + smoothing / k
         out = _cross_entropy_rows(target if unweighted else w * target, x, from_logits, eps, grad=grad)
     norm = None if unweighted else np.broadcast_to(w, (k,))[labels]
-    count = None
-    if ignored is not None and ignored.any():
-        count = int(np.count_nonzero(~ignored))
-        if count == 0 and reduction in ("mean", "weighted_mean"):
-            raise ValueError(f"{fn}: every label equals ignore_index={ignore_index}, so the mean has no labels to "
-                             "average (0/0); use reduction='sum'")
+    count = _kept_count(fn, ignored, ignore_index, reduction)
+    if count is not None:
         out = np.where(ignored[..., None] if grad else ignored, 0.0, out)
         norm = np.where(ignored, 0.0, 1.0 if norm is None else norm)
     return out, reduction, count, norm
@@ -843,12 +857,7 @@ NLL_ATOL = 1e-4
 def _nll(fn: str, y_true, y_pred, class_weight, ignore_index, reduction):
     """Labels (int64, ignored ones set to 0), log-probabilities, the class weight of each label (``None``: all 1),
     the mask of ignored labels (``None``: none) and the number of labels "mean" divides by (``None``: all)."""
-    ignored = None
-    if ignore_index is not None:
-        ignore_index = check_int(fn, "ignore_index", ignore_index)
-        t = as_float_array(y_true, fn=fn, name="y_true")
-        ignored = t == ignore_index
-        y_true = np.where(ignored, 0.0, t)
+    y_true, ignored = _mask_ignored(fn, y_true, ignore_index)
     labels, logp = prepare_labels(fn, y_true, y_pred, reduction)
     k = logp.shape[-1]
     check_in_range(fn, "y_pred", logp, high=0.0,
@@ -857,8 +866,7 @@ def _nll(fn: str, y_true, y_pred, class_weight, ignore_index, reduction):
     lse = (top + np.log(np.sum(np.exp(logp - top), axis=-1, keepdims=True)))[..., 0]
     off = np.abs(lse) > NLL_ATOL
     if off.any():
-        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(off)), lse.shape))
-        row = f"row {where[0] if len(where) == 1 else where}" if where else "the row"
+        where, row = first_row(off)
         raise ValueError(
             f"{fn}: each row of y_pred must hold log-probabilities, whose exponentials sum to 1 (logsumexp 0 within "
             f"{NLL_ATOL:g}), but {row} has logsumexp {float(lse[where]):.6g}; {int(off.sum())} row(s) are off. Pass "
@@ -866,12 +874,8 @@ def _nll(fn: str, y_true, y_pred, class_weight, ignore_index, reduction):
         )
     w = check_weights(fn, "class_weight", class_weight, (k,), low_open=False, exact=True)
     weight = np.broadcast_to(w, (k,))[labels]
-    count = None
-    if ignored is not None and ignored.any():
-        count = int(np.count_nonzero(~ignored))
-        if count == 0 and reduction in ("mean", "weighted_mean"):
-            raise ValueError(f"{fn}: every label equals ignore_index={ignore_index}, so the mean has no labels to "
-                             "average (0/0); use reduction='sum'")
+    count = _kept_count(fn, ignored, ignore_index, reduction)
+    if count is not None:
         weight = np.where(ignored, 0.0, weight)
     return labels, logp, weight, count
 
